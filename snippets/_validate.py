@@ -1,0 +1,75 @@
+"""Input checks shared by every snippet.
+
+Each helper turns a user argument into a NumPy array (or a checked value) or raises an
+exception that names the argument and what was wrong with it. They depend on numpy alone,
+so a term's standalone copy can carry them along.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def as_float_array(x: Any, name: str) -> np.ndarray:
+    """Return ``x`` as a float32 or float64 array without copying when possible.
+
+    float32 and float64 arrays keep their dtype. Integers, booleans, lists and every other
+    real dtype (float16 included) are computed in float64. Complex or non-numeric data raise
+    ``TypeError``. The caller must never write into the result: it may be ``x`` itself.
+    """
+    arr = np.asarray(x)
+    if arr.dtype == np.float32 or arr.dtype == np.float64:
+        return arr
+    if arr.dtype.kind in "biuf":  # bool, signed int, unsigned int, other floats
+        return arr.astype(np.float64)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} must be real-valued, got complex dtype {arr.dtype}")
+    raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+
+
+def check_same_shape(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str) -> None:
+    """Raise ``ValueError`` unless ``a`` and ``b`` have exactly the same shape (no broadcasting)."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{b_name} must have the same shape as {a_name}: "
+            f"{a_name} has shape {a.shape}, {b_name} has shape {b.shape}"
+        )
+
+
+def check_axis(axis: Any, ndim: int, shape: tuple[int, ...]) -> int:
+    """Return ``axis`` as a non-negative index into an array of ``ndim`` dimensions.
+
+    A 0-d array is treated as having one axis (as PyTorch does for ``dim=0`` and ``dim=-1``).
+    """
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an integer, got {type(axis).__name__}")
+    n = max(ndim, 1)
+    if not -n <= axis < n:
+        raise ValueError(f"axis {axis} is out of range for an input of shape {shape}")
+    return int(axis) % n
+
+
+def as_class_indices(target: Any, num_classes: int, name: str) -> np.ndarray:
+    """Return integer class indices, checking that each lies in ``[0, num_classes)``."""
+    idx = np.asarray(target)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{name} holding class indices must have an integer dtype, got {idx.dtype}")
+    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        bad = idx[(idx < 0) | (idx >= num_classes)].ravel()[0]
+        raise ValueError(
+            f"{name} contains class index {bad}, outside the valid range [0, {num_classes - 1}]"
+        )
+    return idx
+
+
+def as_grad_out(grad_out: Any, out_shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """Check that ``grad_out`` matches the forward output's shape and cast it to ``dtype``."""
+    g = as_float_array(grad_out, "grad_out")
+    if g.shape != tuple(out_shape):
+        raise ValueError(
+            f"grad_out must have the shape of the forward output {tuple(out_shape)}, "
+            f"got shape {g.shape}"
+        )
+    return g.astype(dtype, copy=False)

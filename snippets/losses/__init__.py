@@ -1,0 +1,19 @@
+"""Loss functions: the scalar a training loop minimises."""
+
+from snippets.losses.cross_entropy import (
+    binary_cross_entropy,
+    binary_cross_entropy_backward,
+    binary_cross_entropy_with_logits,
+    binary_cross_entropy_with_logits_backward,
+    cross_entropy,
+    cross_entropy_backward,
+)
+
+__all__ = [
+    "cross_entropy",
+    "cross_entropy_backward",
+    "binary_cross_entropy",
+    "binary_cross_entropy_backward",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_backward",
+]

@@ -1,0 +1,68 @@
+"""numerical_gradient and gradient_descent."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from snippets import gradient_descent, numerical_gradient
+
+
+def test_numerical_gradient_of_known_functions() -> None:
+    # f(x) = sum x^2 -> 2x ;  f(x, y) = x y -> (y, x) ; f = sin(x0) -> (cos x0, 0)
+    np.testing.assert_allclose(numerical_gradient(lambda v: np.sum(v**2), [1.0, -3.0]), [2.0, -6.0], atol=1e-9)
+    np.testing.assert_allclose(numerical_gradient(lambda v: v[0] * v[1], [2.0, 5.0]), [5.0, 2.0], atol=1e-9)
+    np.testing.assert_allclose(numerical_gradient(lambda v: np.sin(v[0, 0]), np.zeros((2, 2))), [[1, 0], [0, 0]], atol=1e-9)
+
+
+@given(arrays(np.float64, st.integers(1, 6), elements=st.floats(-3, 3)))
+def test_matches_the_analytic_gradient_of_a_quadratic(x: np.ndarray) -> None:
+    a = np.arange(1.0, x.size + 1)
+    # f = sum a x^2 / 2 + sum x -> grad = a x + 1; a quadratic has f''' = 0, so only rounding remains
+    f = lambda v: np.sum(a * v**2) / 2 + np.sum(v)  # noqa: E731
+    np.testing.assert_allclose(numerical_gradient(f, x), a * x + 1, atol=1e-8)
+
+
+def test_input_is_untouched_and_float32_is_differenced_in_float64() -> None:
+    x = np.array([1.0, 2.0], dtype=np.float32)
+    x.setflags(write=False)
+    g = numerical_gradient(lambda v: np.sum(v**3), x)
+    assert g.dtype == np.float64 and g.shape == x.shape
+    np.testing.assert_allclose(g, 3 * x.astype(np.float64) ** 2, rtol=1e-8)
+
+
+def test_numerical_gradient_bad_input() -> None:
+    with pytest.raises(ValueError, match="f must return a scalar"):
+        numerical_gradient(lambda v: v, [1.0, 2.0])
+    with pytest.raises(ValueError, match="eps must be a positive"):
+        numerical_gradient(np.sum, [1.0], eps=0.0)
+    with pytest.raises(TypeError, match="x must be"):
+        numerical_gradient(np.sum, ["a"])
+
+
+def test_gradient_descent_on_a_quadratic() -> None:
+    # f = x^2 / 2 -> x_{k+1} = (1 - lr) x_k, so x_k = x0 (1 - lr)^k exactly
+    path = gradient_descent(lambda x: x, np.array([[4.0, -2.0]]), lr=0.5, steps=5)
+    assert path.shape == (6, 1, 2)
+    expected = np.array([[4.0, -2.0]]) * (0.5 ** np.arange(6))[:, None, None]
+    np.testing.assert_array_equal(path, expected)
+
+
+def test_gradient_descent_keeps_x0_and_dtype() -> None:
+    x0 = np.array([1.0, 2.0], dtype=np.float32)
+    x0.setflags(write=False)
+    path = gradient_descent(lambda x: 2 * x, x0, lr=0.1, steps=0)
+    assert path.shape == (1, 2) and path.dtype == np.float32
+    np.testing.assert_array_equal(path[0], x0)
+
+
+def test_gradient_descent_bad_input() -> None:
+    with pytest.raises(ValueError, match="lr must be a positive"):
+        gradient_descent(lambda x: x, [1.0], lr=-1.0, steps=3)
+    with pytest.raises(ValueError, match="steps must be a non-negative integer"):
+        gradient_descent(lambda x: x, [1.0], lr=0.1, steps=2.5)
+    with pytest.raises(ValueError, match=r"grad_fn must return shape \(2,\), got \(3,\)"):
+        gradient_descent(lambda x: np.ones(3), [1.0, 2.0], lr=0.1, steps=1)

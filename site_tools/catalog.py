@@ -1,0 +1,114 @@
+"""The glossary's terms, read from the front matter of the term pages.
+
+A term page is ``docs/<family>/<slug>.md``. Its front matter is the single source of truth
+for the term's names; the hooks render it on the page and feed it to search, and the tests use
+it to keep pages, modules (``snippets/<family>/<slug with _>.py``) and test files in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+REQUIRED = ("title", "summary", "aliases", "zh", "tags", "related")
+
+
+class CatalogError(ValueError):
+    """A term page's front matter is missing something or points at a page that does not exist."""
+
+
+@dataclass(frozen=True)
+class Term:
+    slug: str
+    family: str
+    title: str
+    summary: str
+    aliases: tuple[str, ...]
+    zh: tuple[str, ...]
+    related: tuple[str, ...]
+
+    @property
+    def page(self) -> str:
+        """Path of the page relative to docs/, as MkDocs names it."""
+        return f"{self.family}/{self.slug}.md"
+
+    @property
+    def module(self) -> str:
+        """Dotted name of the snippets module that implements the term."""
+        return f"snippets.{self.family}.{self.slug.replace('-', '_')}"
+
+    @property
+    def test_file(self) -> str:
+        return f"tests/{self.family}/test_{self.slug.replace('-', '_')}.py"
+
+
+def read_front_matter(path: Path) -> dict:
+    """Parse the YAML between the leading ``---`` lines of a Markdown file ({} if none)."""
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        return {}
+    end = text.find("\n---\n", 4)
+    if end == -1:
+        raise CatalogError(f"{path}: front matter is not closed by a '---' line")
+    return yaml.safe_load(text[4:end]) or {}
+
+
+def is_term_page(relative: Path) -> bool:
+    """docs/<family>/<slug>.md, excluding section index pages."""
+    return len(relative.parts) == 2 and relative.suffix == ".md" and relative.stem != "index"
+
+
+def _as_tuple(value, key: str, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise CatalogError(f"{where}: '{key}' must be a list of non-empty strings, got {value!r}")
+    return tuple(value)
+
+
+def load_terms(docs: Path = DOCS) -> dict[str, Term]:
+    """Every term page under ``docs``, keyed by slug, with its front matter checked."""
+    terms: dict[str, Term] = {}
+    for path in sorted(docs.rglob("*.md")):
+        relative = path.relative_to(docs)
+        if not is_term_page(relative):
+            continue
+        where = f"docs/{relative.as_posix()}"
+        meta = read_front_matter(path)
+        missing = [key for key in REQUIRED if key not in meta]
+        if missing:
+            raise CatalogError(f"{where}: front matter lacks {', '.join(missing)}")
+        family, slug = relative.parts[0], relative.stem
+        tags = _as_tuple(meta["tags"], "tags", where)
+        if tags != (family,):
+            raise CatalogError(f"{where}: tags must be [{family}] (the family folder), got {list(tags)}")
+        if slug in terms:
+            raise CatalogError(f"{where}: slug '{slug}' is used twice")
+        terms[slug] = Term(
+            slug=slug,
+            family=family,
+            title=str(meta["title"]),
+            summary=str(meta["summary"]),
+            aliases=_as_tuple(meta["aliases"], "aliases", where),
+            zh=_as_tuple(meta["zh"], "zh", where),
+            related=tuple(meta["related"] or ()),
+        )
+    for term in terms.values():
+        unknown = [slug for slug in term.related if slug not in terms]
+        if unknown:
+            raise CatalogError(f"docs/{term.page}: related lists unknown slug(s) {unknown}")
+        if term.slug in term.related:
+            raise CatalogError(f"docs/{term.page}: a term cannot be related to itself")
+    return terms
+
+
+def jieba_user_dict(terms: dict[str, Term]) -> str:
+    """A jieba user dictionary (one ``word freq`` per line) that keeps each Chinese name whole."""
+    words = sorted({name.replace(" ", "") for term in terms.values() for name in term.zh})
+    # a high frequency makes jieba prefer the whole term over its parts (交叉熵, not 交叉 + 熵)
+    return "".join(f"{word} 100000\n" for word in words)

@@ -1,0 +1,143 @@
+"""The one way a page draws a plot: matplotlib -> inline SVG that follows the light/dark theme.
+
+Usage inside an executed block (``html="1"``)::
+
+    from site_tools.plot import figure, to_svg
+    fig, ax = figure()
+    ax.plot(x, y, label="sigmoid")
+    print(to_svg(fig, "sigmoid-curve", alt="The sigmoid curve rising from 0 to 1"))
+
+What ``to_svg`` fixes in matplotlib's SVG so that it can live inside a page:
+- text, axes and ticks are drawn in a placeholder ink that becomes ``currentColor``, and the
+  series colours become CSS variables (docs/assets/glossary.css sets them per palette);
+- the background is transparent;
+- the output is reproducible: no date, a fixed hash salt for matplotlib's generated ids;
+- the unscoped ``<style>`` block (which would restyle every element of the page) is replaced by
+  attributes on the ``<svg>`` element;
+- ids are prefixed with the figure's name (unique per page) and unreferenced ids are dropped,
+  so two figures on one page never repeat an id;
+- ``role="img"``, an ``aria-label`` and a ``<title>`` carry the text alternative.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from cycler import cycler  # noqa: E402
+
+INK = "#010203"  # placeholder for text and axes; becomes currentColor
+# placeholder series colours -> CSS variables --gl-plot-1 ... (see docs/assets/glossary.css)
+SERIES = ["#0000a1", "#0000a2", "#0000a3", "#0000a4", "#0000a5", "#0000a6"]
+
+STYLE = {
+    "svg.fonttype": "none",  # keep text as <text>: small, selectable, inherits colour
+    "svg.hashsalt": "dl-glossary",  # matplotlib's generated ids are hashes: make them repeatable
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 10,
+    "text.color": INK,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": INK,
+    "axes.titlesize": 11,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "axes.grid": True,
+    "grid.color": INK,
+    "grid.alpha": 0.15,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": cycler(color=SERIES),
+    "legend.frameon": False,
+    "lines.linewidth": 2.0,
+    "figure.figsize": (6.4, 3.4),
+    "savefig.transparent": True,
+}
+
+
+# matplotlib reads most settings when an artist is created (a legend, a tick label), which
+# happens in the page's own code: so the style is set for the whole build process, once.
+plt.rcParams.update(STYLE)
+
+
+def figure(nrows: int = 1, ncols: int = 1, **kwargs):
+    """``plt.subplots`` in the site's style. Returns ``(fig, axes)``."""
+    return plt.subplots(nrows, ncols, layout="constrained", **kwargs)
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    if not slug:
+        raise ValueError(f"figure name {name!r} has no letters or digits to build an id from")
+    return slug
+
+
+def to_svg(fig, name: str, alt: str, caption: str | None = None) -> str:
+    """Render ``fig`` as an inline ``<figure>`` with a themable SVG, and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    name : str
+        Unique on the page; prefixes every id in the SVG.
+    alt : str
+        Text alternative: what the plot shows, for screen readers and as a tooltip.
+    caption : str, optional
+        Visible caption under the plot (HTML allowed).
+    """
+    if not alt.strip():
+        raise ValueError("alt must describe the plot")
+    prefix = _slug(name)
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    svg = buffer.getvalue()
+
+    # drop the XML prolog, the DOCTYPE and the RDF metadata block
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    # the page-wide <style>*{stroke-linejoin: round; stroke-linecap: butt}</style> -> attributes
+    svg = re.sub(r"<style[^>]*>.*?</style>", "", svg, flags=re.S)
+    svg = re.sub(r"<defs>\s*</defs>", "", svg)
+
+    # ids: keep (prefixed) only those that something references
+    referenced = set(re.findall(r'url\(#([^)]+)\)', svg)) | set(re.findall(r'href="#([^"]+)"', svg))
+    svg = re.sub(
+        r'\sid="([^"]+)"',
+        lambda m: f' id="{prefix}-{m.group(1)}"' if m.group(1) in referenced else "",
+        svg,
+    )
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", svg)
+    svg = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}-{m.group(1)}"', svg)
+
+    # colours: ink -> currentColor, series placeholders -> CSS variables with a fallback
+    svg = re.sub(INK, "currentColor", svg, flags=re.I)
+    for i, colour in enumerate(SERIES, start=1):
+        svg = re.sub(colour, f"var(--gl-plot-{i})", svg, flags=re.I)
+    # the font: matplotlib names DejaVu Sans; let the page's font stack take over
+    svg = re.sub(r"font-family: [^;\"]+", "font-family: inherit", svg)
+    # coordinates: two decimals are 1/100 of a pixel; matplotlib writes six
+    svg = re.sub(r"(\d\.\d\d)\d+", r"\1", svg)
+
+    # the root element: size from CSS, accessibility attributes, stroke defaults from <style>
+    label = html.escape(alt, quote=True)
+    svg = re.sub(
+        r'<svg [^>]*?(viewBox="[^"]+")[^>]*>',
+        lambda m: (
+            f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'{m.group(1)} role="img" aria-label="{label}" class="gl-plot" '
+            f'stroke-linejoin="round" stroke-linecap="butt"><title>{html.escape(alt)}</title>'
+        ),
+        svg,
+        count=1,
+    )
+    svg = re.sub(r"\s*\n\s*", " ", svg)  # one line: Markdown never splits raw HTML mid-way
+    svg = re.sub(r">\s+<", "><", svg).strip()
+    figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return f'<figure class="gl-figure" id="fig-{prefix}">{svg}{figcaption}</figure>'

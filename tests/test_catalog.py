@@ -1,0 +1,79 @@
+"""Pages, modules and test files stay in step: docs/<family>/<slug>.md <-> snippets/<family>/<module>.py
+<-> tests/<family>/test_<module>.py, and each page shows its module's code by named section."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+import snippets
+from site_tools.catalog import ROOT, load_terms
+
+TERMS = load_terms()
+
+
+def term_modules() -> list[Path]:
+    """Every implementation module: snippets/<family>/<name>.py, not private, not __init__."""
+    return sorted(
+        path for path in (ROOT / "snippets").glob("*/*.py")
+        if not path.name.startswith("_")
+    )
+
+
+def test_there_are_terms() -> None:
+    assert len(TERMS) >= 3
+
+
+@pytest.mark.parametrize("slug", sorted(TERMS))
+def test_page_has_module_and_test_file(slug: str) -> None:
+    term = TERMS[slug]
+    module = importlib.import_module(term.module)
+    assert (ROOT / term.test_file).is_file(), f"missing {term.test_file}"
+    assert module.__all__, f"{term.module} exports nothing"
+
+
+@pytest.mark.parametrize("path", term_modules(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_module_has_a_page(path: Path) -> None:
+    family, stem = path.parent.name, path.stem
+    pages = [t for t in TERMS.values() if t.family == family and t.slug.replace("-", "_") == stem]
+    assert pages, f"{path.relative_to(ROOT)} has no page docs/{family}/{stem.replace('_', '-')}.md"
+
+
+@pytest.mark.parametrize("slug", sorted(TERMS))
+def test_page_includes_every_public_function_by_section(slug: str) -> None:
+    term = TERMS[slug]
+    module = importlib.import_module(term.module)
+    source_path = Path(module.__file__).relative_to(ROOT).as_posix()
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    page = (ROOT / "docs" / term.page).read_text(encoding="utf-8")
+    for name in module.__all__:
+        assert getattr(snippets, name) is getattr(module, name), f"{name} is not exported by snippets"
+        assert f"# --8<-- [start:{name}]" in source and f"# --8<-- [end:{name}]" in source, (
+            f"{source_path} has no named section for {name}"
+        )
+        assert f'--8<-- "{source_path}:{name}"' in page, f"docs/{term.page} does not include {name}"
+
+
+@pytest.mark.parametrize("slug", sorted(TERMS))
+def test_exec_blocks_have_ids_and_private_sessions(slug: str) -> None:
+    page = (ROOT / "docs" / TERMS[slug].page).read_text(encoding="utf-8")
+    fences = re.findall(r"^```python ([^\n]*exec=[^\n]*)$", page, re.M)
+    assert fences, "a term page executes code"
+    for options in fences:
+        assert re.search(r'\bid="[^"]+"', options), f"exec block without id: {options}"
+        session = re.search(r'\bsession="([^"]+)"', options)
+        assert session is None or session.group(1) == slug, f"session must be the page's slug: {options}"
+
+
+def test_public_api_matches_the_modules() -> None:
+    exported = set(snippets.__all__)
+    from_modules = {
+        name for path in term_modules()
+        for name in importlib.import_module(
+            "snippets." + ".".join(path.relative_to(ROOT / "snippets").with_suffix("").parts)
+        ).__all__
+    }
+    assert exported == from_modules

@@ -56,6 +56,7 @@ STYLE = {
     "axes.prop_cycle": cycler(color=SERIES),
     "legend.frameon": False,
     "lines.linewidth": 2.0,
+    "patch.edgecolor": INK,  # annotation arrows and other patches
     "figure.figsize": (6.4, 3.4),
     "savefig.transparent": True,
 }

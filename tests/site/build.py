@@ -1,0 +1,36 @@
+"""Helpers to build the site (or a fixture site) with the project's own configuration."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def mkdocs(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``python -m mkdocs ARGS`` and capture its log."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def config_for(docs_dir: Path, tmp: Path) -> Path:
+    """Write a copy of mkdocs.yml that builds ``docs_dir`` with the real hooks and settings."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["docs_dir"] = str(docs_dir)
+    config["hooks"] = [str(ROOT / hook) for hook in config["hooks"]]
+    config["watch"] = [str(ROOT / path) for path in config.get("watch", [])]
+    config["extra_css"] = []  # fixture docs carry no assets/
+    for ext in config["markdown_extensions"]:
+        if isinstance(ext, dict) and "pymdownx.snippets" in ext:
+            ext["pymdownx.snippets"]["base_path"] = [str(ROOT)]
+    path = tmp / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path

@@ -1,0 +1,81 @@
+"""`mkdocs serve` shows fresh source AND fresh executed output after a module is edited.
+
+The server runs on a copy of the project in a temporary folder, so the real sources are
+never touched; the hook puts that copy first on sys.path, so its snippets are the ones run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.site.build import ROOT
+
+pytestmark = pytest.mark.site
+
+PAGE = "activations/sigmoid/"
+OLD = "    return np.where(x >= 0, 1.0, e) / (1.0 + e)\n"
+NEW = "    return np.where(x >= 0, 1.0, e) / (1.0 + e) * 0 + 0.125  # edited while serving\n"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def wait_for(url: str, condition, timeout: float, server: subprocess.Popen) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "mkdocs serve exited"
+        html = fetch(url)
+        if html is not None and condition(html):
+            return html
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not show the expected content within {timeout} s")
+
+
+def test_serve_reexecutes_edited_snippets(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    for name in ("docs", "snippets", "site_tools"):
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    module = project / "snippets" / "activations" / "sigmoid.py"
+    assert OLD in module.read_text(encoding="utf-8")
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/{PAGE}"
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=project, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    try:
+        before = wait_for(url, lambda html: "0.9526" in html, 120, server)
+        assert "edited while serving" not in before
+        module.write_text(module.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
+        # the shown source and the executed output of the worked example both change
+        after = wait_for(url, lambda html: "edited while serving" in html, 120, server)
+        assert "[0.125 0.125 0.125 0.125 0.125]" in after
+        assert "0.9526" not in after
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()

@@ -6,14 +6,28 @@ Every public function is importable from here, like ``torch.nn.functional``::
     >>> softmax([0.0, 0.0]).tolist()
     [0.5, 0.5]
 
-Conventions shared by every function are described in CONTRIBUTING.md.
+One subpackage per family; conventions shared by every function are in CONTRIBUTING.md.
 """
 
-from snippets import activations, losses, optimization
+from snippets import (
+    activations,
+    losses,
+    metrics,
+    normalization,
+    optimization,
+    recurrent,
+    regularization,
+)
 from snippets.activations import *  # noqa: F403
 from snippets.losses import *  # noqa: F403
+from snippets.metrics import *  # noqa: F403
+from snippets.normalization import *  # noqa: F403
 from snippets.optimization import *  # noqa: F403
+from snippets.recurrent import *  # noqa: F403
+from snippets.regularization import *  # noqa: F403
 
 __version__ = "0.1.0"
 
-__all__ = [*activations.__all__, *losses.__all__, *optimization.__all__]
+FAMILIES = (activations, losses, metrics, normalization, optimization, recurrent, regularization)
+
+__all__ = [name for family in FAMILIES for name in family.__all__]

@@ -2,8 +2,10 @@
 
 The convention is ``f_backward(grad_out, *args, **kwargs)`` -> the gradient of
 ``sum(grad_out * f(*args, **kwargs))`` with respect to each differentiable argument (a tuple
-when there are several). :func:`snippets.numerical_gradient` estimates the same
-vector-Jacobian product by central differences, one argument at a time.
+when there are several). A function with several outputs (``lstm_cell`` returns ``(h, c)``)
+takes one upstream gradient per output: ``f_backward(grad_h, grad_c, *args)``.
+:func:`snippets.numerical_gradient` estimates the same vector-Jacobian product by central
+differences, one argument at a time.
 """
 
 from __future__ import annotations
@@ -14,6 +16,11 @@ from typing import Any
 import numpy as np
 
 from snippets import numerical_gradient
+
+
+def as_outputs(out: Any) -> tuple:
+    """A function's result as a tuple of outputs (a single array becomes a 1-tuple)."""
+    return tuple(out) if isinstance(out, tuple) else (out,)
 
 
 def check_gradient(
@@ -32,8 +39,8 @@ def check_gradient(
     """
     kwargs = kwargs or {}
     rng = rng or np.random.default_rng(0)
-    grad_out = rng.normal(size=np.shape(f(*args, **kwargs)))
-    analytic = f_backward(grad_out, *args, **kwargs)
+    grad_outs = [rng.normal(size=np.shape(out)) for out in as_outputs(f(*args, **kwargs))]
+    analytic = f_backward(*grad_outs, *args, **kwargs)
     analytic = analytic if isinstance(analytic, tuple) else (analytic,)
     assert len(analytic) == len(wrt), (
         f"{f_backward.__name__} returned {len(analytic)} gradients, expected {len(wrt)}"
@@ -42,9 +49,10 @@ def check_gradient(
     for grad, i in zip(analytic, wrt):
 
         def scalar(xi: np.ndarray, i: int = i) -> float:
-            # sum(grad_out * f(...)) as a function of argument i alone
+            # sum_k sum(grad_out_k * output_k) as a function of argument i alone
             call = [*args[:i], xi, *args[i + 1 :]]
-            return np.sum(grad_out * f(*call, **kwargs))
+            outputs = as_outputs(f(*call, **kwargs))
+            return sum(np.sum(g * out) for g, out in zip(grad_outs, outputs))
 
         numeric = numerical_gradient(scalar, args[i])
         assert np.shape(grad) == np.shape(args[i]), (

@@ -55,6 +55,10 @@ def test_page_includes_every_public_function_by_section(slug: str) -> None:
             f"{source_path} has no named section for {name}"
         )
         assert f'--8<-- "{source_path}:{name}"' in page, f"docs/{term.page} does not include {name}"
+        doc = getattr(module, name).__doc__ or ""
+        assert "Parameters" in doc and "Returns" in doc and ">>> " in doc, (
+            f"{name}: the docstring needs Parameters, Returns and a doctest example"
+        )
 
 
 @pytest.mark.parametrize("slug", sorted(TERMS))

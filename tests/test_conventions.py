@@ -14,7 +14,7 @@ import pytest
 
 import snippets
 from tests.cases import CASES, Case
-from tests.gradcheck import check_gradient
+from tests.gradcheck import as_outputs, check_gradient
 
 
 def forward_and_backward(case: Case):
@@ -53,15 +53,13 @@ def test_inputs_are_never_modified(case: Case) -> None:
     args = case.make(np.random.default_rng(0))
     originals = [np.array(a, copy=True) for a in args]
     frozen = read_only(args)
-    out = f(*frozen, **case.kwargs)
-    grad_out = np.ones(np.shape(out))
-    grad_out.setflags(write=False)
-    f_backward(grad_out, *frozen, **case.kwargs)
+    grad_outs = read_only(tuple(np.ones(np.shape(o)) for o in as_outputs(f(*frozen, **case.kwargs))))
+    f_backward(*grad_outs, *frozen, **case.kwargs)
     for before, after in zip(originals, frozen):
         np.testing.assert_array_equal(before, after)
     # and the caller's own (writable) arrays are untouched too
     f(*args, **case.kwargs)
-    f_backward(np.ones(np.shape(out)), *args, **case.kwargs)
+    f_backward(*[np.ones(np.shape(g)) for g in grad_outs], *args, **case.kwargs)
     for before, after in zip(originals, args):
         np.testing.assert_array_equal(before, after)
 
@@ -84,10 +82,11 @@ def with_dtype(case: Case, args: tuple, convert) -> tuple:
 def test_dtype_rules(case: Case, convert, expected) -> None:
     f, f_backward = forward_and_backward(case)
     args = with_dtype(case, case.make(np.random.default_rng(0)), convert)
-    out = f(*args, **case.kwargs)
-    assert out.dtype == expected
-    if np.ndim(out) == 0 and case.fn.endswith(("entropy", "_with_logits")):
-        assert isinstance(out, np.floating), f"a loss must be a NumPy scalar, got {type(out)}"
-    grads = f_backward(np.ones(np.shape(out)), *args, **case.kwargs)
+    outputs = as_outputs(f(*args, **case.kwargs))
+    for out in outputs:
+        assert out.dtype == expected
+        if np.ndim(out) == 0:
+            assert isinstance(out, np.floating), f"a scalar result must be a NumPy scalar, got {type(out)}"
+    grads = f_backward(*[np.ones(np.shape(o)) for o in outputs], *args, **case.kwargs)
     for g in grads if isinstance(grads, tuple) else (grads,):
         assert g.dtype == expected

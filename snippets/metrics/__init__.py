@@ -1,0 +1,3 @@
+"""Metrics: numbers that say how good a model is."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Normalization: rescaling activations so training behaves."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Recurrent networks: cells that carry a state through a sequence."""
+
+__all__: list[str] = []

@@ -11,11 +11,37 @@ differences, one argument at a time.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from snippets import numerical_gradient
+
+
+@dataclass(frozen=True)
+class Case:
+    """``fn(*make(rng), **kwargs)``; ``wrt`` lists the positions of differentiable arguments.
+
+    ``make`` returns float64 arrays of moderate size and magnitude (the finite-difference check
+    evaluates ``fn`` twice per element), away from kinks such as relu's at 0.
+    """
+
+    fn: str
+    make: Callable[[np.random.Generator], tuple]
+    wrt: tuple[int, ...] = (0,)
+    kwargs: dict = field(default_factory=dict)
+    label: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.fn}-{self.label}" if self.label else self.fn
+
+
+def probability_rows(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Random rows of class probabilities (each row sums to 1, no zeros)."""
+    e = rng.random(shape) + 0.1
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def as_outputs(out: Any) -> tuple:

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import snippets
-from tests.cases import CASES, Case
-from tests.gradcheck import as_outputs, check_gradient
+from tests.cases import CASES
+from tests.gradcheck import Case, as_outputs, check_gradient
 
 
 def forward_and_backward(case: Case):

@@ -1,6 +1,6 @@
 """Gradient-check cases for snippets.activations (collected by tests/cases.py)."""
 
-from tests.cases import Case
+from tests.gradcheck import Case
 
 CASES = [
     Case("sigmoid", lambda r: (r.normal(size=(3, 4)) * 3,)),

@@ -1,6 +1,6 @@
 """Gradient-check cases for snippets.losses (collected by tests/cases.py)."""
 
-from tests.cases import Case, probability_rows
+from tests.gradcheck import Case, probability_rows
 
 CASES = [
     Case("cross_entropy", lambda r: (r.normal(size=(4, 5)) * 2, r.integers(0, 5, size=4)), label="indices"),

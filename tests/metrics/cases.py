@@ -1,5 +1,5 @@
 """Gradient-check cases for snippets.metrics (collected by tests/cases.py)."""
 
-from tests.cases import Case
+from tests.gradcheck import Case
 
 CASES: list[Case] = []

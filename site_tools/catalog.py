@@ -7,6 +7,8 @@ it to keep pages, modules (``snippets/<family>/<slug with _>.py``) and test file
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,7 @@ class Term:
     aliases: tuple[str, ...]
     zh: tuple[str, ...]
     related: tuple[str, ...]
+    abbr: tuple[tuple[str, str], ...] = ()  # optional explicit expansions, e.g. (("BCE", "binary cross-entropy"),)
 
     @property
     def page(self) -> str:
@@ -71,6 +74,14 @@ def _as_tuple(value, key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _as_abbr(value, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and k and v for k, v in value.items()
+    ):
+        raise CatalogError(f"{where}: 'abbr' must map abbreviations to their expansions, got {value!r}")
+    return tuple(value.items())
+
+
 def load_terms(docs: Path = DOCS) -> dict[str, Term]:
     """Every term page under ``docs``, keyed by slug, with its front matter checked."""
     terms: dict[str, Term] = {}
@@ -97,6 +108,7 @@ def load_terms(docs: Path = DOCS) -> dict[str, Term]:
             aliases=_as_tuple(meta["aliases"], "aliases", where),
             zh=_as_tuple(meta["zh"], "zh", where),
             related=tuple(meta["related"] or ()),
+            abbr=_as_abbr(meta.get("abbr", {}), where),
         )
     for term in terms.values():
         unknown = [slug for slug in term.related if slug not in terms]
@@ -105,6 +117,39 @@ def load_terms(docs: Path = DOCS) -> dict[str, Term]:
         if term.slug in term.related:
             raise CatalogError(f"docs/{term.page}: a term cannot be related to itself")
     return terms
+
+
+ABBREVIATION = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z0-9]{2,8}$")  # CE, BCE, ReLU, LSTM, AdamW
+
+
+def abbreviations(terms: dict[str, Term]) -> dict[str, str]:
+    """Every abbreviation among the aliases (or in ``abbr:``), mapped to what it stands for.
+
+    An alias counts as an abbreviation when it is 2-8 letters/digits with at least two capitals.
+    Its expansion is the term's ``abbr:`` entry if given, else the title, else (when the title is
+    the abbreviation itself) the first alias that is not an abbreviation.
+    """
+    found: dict[str, str] = {}
+    for term in sorted(terms.values(), key=lambda t: t.slug):
+        explicit = dict(term.abbr)
+        spelled = [a for a in (term.title, *term.aliases) if not ABBREVIATION.match(a)]
+        for alias in (*term.aliases, *explicit):
+            if not ABBREVIATION.match(alias) and alias not in explicit:
+                continue
+            expansion = explicit.get(alias) or (term.title if term.title != alias else None)
+            expansion = expansion or (spelled[0] if spelled else None)
+            if expansion and alias not in found:
+                found[alias] = expansion
+    return found
+
+
+def family_description(family: str, root: Path = ROOT) -> str:
+    """The first line of ``snippets/<family>/__init__.py``'s docstring (read, not imported)."""
+    init = root / "snippets" / family / "__init__.py"
+    if not init.is_file():
+        return ""
+    doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
 def jieba_user_dict(terms: dict[str, Term]) -> str:

@@ -7,9 +7,13 @@
   generated from the Chinese names so that e.g. 交叉熵 stays one word;
 - ``on_pre_build``: forget every imported ``snippets`` module, so ``mkdocs serve`` executes the
   code as it is now on disk, not as it was when the server started;
+- ``on_files``: add a generated index page for every family folder (docs/<family>/index.md);
 - ``on_page_markdown``: give each term page its header (title, aliases, Chinese names) and its
-  generated "Related terms" section;
-- ``on_page_content``: turn LaTeX into MathML.
+  "Related terms"; fill the A-Z and family markers; append the abbreviation definitions
+  (tooltips) to every page;
+- ``on_page_content``: turn LaTeX into MathML;
+- ``on_page_context`` (after the search plugin): put each term's names into a ``names`` field of
+  its page's search entry, boosted in mkdocs.yml, so a search for an alias finds the page first.
 """
 
 from __future__ import annotations
@@ -24,11 +28,24 @@ if str(ROOT) not in sys.path:
 
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
+from mkdocs.structure.files import File  # noqa: E402
 
+from site_tools import render  # noqa: E402
 from site_tools.catalog import CatalogError, Term, jieba_user_dict, load_terms  # noqa: E402
 from site_tools.mathml import render_math  # noqa: E402
 
 TERMS: dict[str, Term] = {}
+MARKERS = {
+    "<!-- glossary:a-z -->": render.a_to_z,
+    "<!-- glossary:families -->": render.families_overview,
+}
+
+
+def _search_plugin(config):
+    for name, plugin in config["plugins"].items():
+        if name.endswith("search"):
+            return plugin
+    return None
 
 
 @event_priority(100)  # before the search plugin's on_config, which loads the jieba dictionary
@@ -40,9 +57,9 @@ def on_config(config):
         raise PluginError(str(error)) from error
     dictionary = Path(tempfile.gettempdir()) / "dl-glossary-jieba-user-dict.txt"
     dictionary.write_text(jieba_user_dict(TERMS), encoding="utf-8")
-    for name, plugin in config["plugins"].items():
-        if name.endswith("search"):
-            plugin.config["jieba_dict_user"] = str(dictionary)
+    search = _search_plugin(config)
+    if search is not None:
+        search.config["jieba_dict_user"] = str(dictionary)
     return config
 
 
@@ -51,56 +68,39 @@ def on_pre_build(config):
         del sys.modules[name]
 
 
-def _header(term: Term) -> str:
-    parts = []
-    if term.aliases:
-        parts.append("**Also known as** " + ", ".join(term.aliases))
-    parts.append("**中文**：" + "、".join(term.zh))
-    return f"# {term.title}\n\n{' · '.join(parts)}\n{{: .gl-names }}\n\n"
-
-
-def _related(term: Term, page) -> str:
-    if not term.related:
-        return ""
-    lines = ["## Related terms", ""]
-    for slug in term.related:
-        other = TERMS[slug]
-        # a link relative to this page, which MkDocs checks (and --strict fails on) like any other
-        href = "../" * (len(Path(term.page).parts) - 1) + other.page
-        lines.append(f"- [{other.title}]({href}) — {other.summary}")
-    return "\n".join(lines) + "\n\n"
-
-
-TERM_LIST_MARKER = "<!-- glossary:terms -->"
-
-
-def _term_table(page) -> str:
-    """All terms, A-Z, as a Markdown table with links relative to ``page``."""
-    up = "../" * (len(Path(page.file.src_uri).parts) - 1)
-    rows = ["| Term | 中文 | Family | In one line |", "| --- | --- | --- | --- |"]
-    for term in sorted(TERMS.values(), key=lambda t: t.title.casefold()):
-        rows.append(
-            f"| [{term.title}]({up}{term.page}) | {'、'.join(term.zh)} | {term.family} | {term.summary} |"
-        )
-    return "\n".join(rows)
+def on_files(files, config):
+    for family in sorted({term.family for term in TERMS.values()}):
+        src_uri = f"{family}/index.md"
+        if files.get_file_from_path(src_uri) is None:
+            files.append(File.generated(config, src_uri, content=render.family_page(TERMS, family)))
+    return files
 
 
 def on_page_markdown(markdown, page, config, files):
-    if TERM_LIST_MARKER in markdown:
-        return markdown.replace(TERM_LIST_MARKER, _term_table(page))
-    term = TERMS.get(Path(page.file.src_uri).stem)
-    if term is None or term.page != page.file.src_uri:
-        return markdown
-    related = _related(term, page)
-    # "Related terms" goes just before the References section, or at the end
-    marker = "\n## References"
-    if marker in markdown:
-        head, tail = markdown.split(marker, 1)
-        body = f"{head}\n{related}{marker.lstrip()}{tail}"
-    else:
-        body = f"{markdown}\n\n{related}"
-    return _header(term) + body
+    src = page.file.src_uri
+    for marker, generate in MARKERS.items():
+        if marker in markdown:
+            markdown = markdown.replace(marker, generate(TERMS, src))
+    term = TERMS.get(Path(src).stem)
+    if term is not None and term.page == src:
+        markdown = render.with_generated_sections(TERMS, term, markdown)
+    return f"{markdown}\n\n{render.abbreviation_definitions(TERMS)}\n"
 
 
 def on_page_content(html, page, config, files):
     return render_math(html)
+
+
+@event_priority(-100)  # after the search plugin has added this page's entries
+def on_page_context(context, page, config, nav):
+    term = TERMS.get(Path(page.file.src_uri).stem)
+    search = _search_plugin(config)
+    if term is None or term.page != page.file.src_uri or search is None:
+        return context
+    index = search.search_index  # Material 9.8's SearchIndex; entries are plain dicts
+    names = " ".join([term.title, *term.aliases, *term.zh])
+    for entry in index.entries:
+        if entry["location"] == page.url:
+            # segmented like the page text, so Chinese names match word by word
+            entry["names"] = index._segment_chinese(names)
+    return context

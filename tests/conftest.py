@@ -9,8 +9,18 @@ from tests.site.build import mkdocs
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real site, built once per test session with ``mkdocs build --strict``."""
+    """The real site, built once per test session with ``mkdocs build --strict`` (tests/site, tests/browser)."""
     out = tmp_path_factory.mktemp("site")
     result = mkdocs("build", "--strict", "-d", str(out))
     assert result.returncode == 0, f"strict build failed:\n{result.stdout}\n{result.stderr}"
     return out
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the search hit rate when the browser search tests ran."""
+    from tests.browser.search import summary
+
+    text = summary()
+    if text:
+        terminalreporter.write_sep("-", "search")
+        terminalreporter.write_line(text)

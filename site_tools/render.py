@@ -1,0 +1,121 @@
+"""Markdown generated from the term catalog: names line, related terms, A-Z index, family pages,
+abbreviation definitions. Pure functions of the catalog, so tests can call them directly.
+
+Links are written as relative Markdown links to the pages' source files; MkDocs resolves them and
+(with ``strict: true``) fails the build on any that points nowhere.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import PurePosixPath
+
+from site_tools.catalog import Term, abbreviations, family_description
+
+
+def link(from_page: str, to_page: str) -> str:
+    """Relative path from one docs/ page to another (both as docs-relative source paths)."""
+    depth = len(PurePosixPath(from_page).parts) - 1
+    return "../" * depth + to_page
+
+
+def family_title(family: str) -> str:
+    return family.replace("-", " ").capitalize()
+
+
+def header(term: Term) -> str:
+    """The title and the names line that opens every term page."""
+    parts = []
+    if term.aliases:
+        parts.append("**Also known as** " + ", ".join(term.aliases))
+    parts.append("**中文**：" + "、".join(term.zh))
+    return f"# {term.title}\n\n{' · '.join(parts)}\n{{: .gl-names }}\n\n"
+
+
+def related_section(terms: dict[str, Term], term: Term) -> str:
+    if not term.related:
+        return ""
+    lines = ["## Related terms", ""]
+    for slug in term.related:
+        other = terms[slug]
+        lines.append(f"- [{other.title}]({link(term.page, other.page)}) — {other.summary}")
+    return "\n".join(lines) + "\n\n"
+
+
+def with_generated_sections(terms: dict[str, Term], term: Term, markdown: str) -> str:
+    """A term page's Markdown with its header on top and "Related terms" before "References"."""
+    related = related_section(terms, term)
+    marker = "\n## References"
+    if marker in markdown:
+        head, tail = markdown.split(marker, 1)
+        body = f"{head}\n{related}{marker.lstrip()}{tail}"
+    else:
+        body = f"{markdown}\n\n{related}"
+    return header(term) + body
+
+
+def _row(term: Term, from_page: str, family: bool = True) -> str:
+    cells = [f"[{term.title}]({link(from_page, term.page)})", "、".join(term.zh)]
+    if family:
+        cells.append(f"[{family_title(term.family)}]({link(from_page, term.family + '/index.md')})")
+    cells.append(term.summary)
+    return "| " + " | ".join(cells) + " |"
+
+
+def a_to_z(terms: dict[str, Term], from_page: str) -> str:
+    """Every term under its initial letter, each with its Chinese name, family and summary."""
+    by_letter: dict[str, list[Term]] = defaultdict(list)
+    for term in terms.values():
+        initial = term.title[:1].upper()
+        by_letter[initial if initial.isascii() and initial.isalpha() else "#"].append(term)
+    letters = sorted(by_letter)
+    out = [" · ".join(f"[{letter}](#{'other' if letter == '#' else letter.lower()})" for letter in letters), ""]
+    for letter in letters:
+        anchor = "other" if letter == "#" else letter.lower()
+        out += [f"## {letter} {{#{anchor}}}", "", "| Term | 中文 | Family | In one line |", "| --- | --- | --- | --- |"]
+        out += [_row(t, from_page) for t in sorted(by_letter[letter], key=lambda t: t.title.casefold())]
+        out.append("")
+    return "\n".join(out)
+
+
+def families_overview(terms: dict[str, Term], from_page: str) -> str:
+    """One line per family: link, number of terms, description."""
+    counts: dict[str, int] = defaultdict(int)
+    for term in terms.values():
+        counts[term.family] += 1
+    lines = []
+    for family in sorted(counts):
+        n = counts[family]
+        lines.append(
+            f"- [{family_title(family)}]({link(from_page, family + '/index.md')}) "
+            f"({n} term{'s' if n != 1 else ''}) — {family_description(family)}"
+        )
+    return "\n".join(lines)
+
+
+def family_page(terms: dict[str, Term], family: str) -> str:
+    """The generated ``docs/<family>/index.md``: a description and the family's terms A-Z."""
+    page = f"{family}/index.md"
+    members = sorted((t for t in terms.values() if t.family == family), key=lambda t: t.title.casefold())
+    lines = [
+        "---",
+        f"title: {family_title(family)}",
+        "---",
+        "",
+        f"# {family_title(family)}",
+        "",
+        family_description(family),
+        "",
+        "| Term | 中文 | In one line |",
+        "| --- | --- | --- |",
+        *[_row(t, page, family=False) for t in members],
+        "",
+        f"All families: [A–Z index]({link(page, 'a-z.md')}).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def abbreviation_definitions(terms: dict[str, Term]) -> str:
+    """``*[CE]: Cross-entropy`` lines for Markdown's abbr extension (hover tooltips)."""
+    return "\n".join(f"*[{abbr}]: {expansion}" for abbr, expansion in sorted(abbreviations(terms).items()))

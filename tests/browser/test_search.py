@@ -1,0 +1,85 @@
+"""Search finds a term the way people type it: names, aliases, abbreviations, Chinese, fragments.
+
+Two query sets: every name in every page's front matter (title, aliases, Chinese names), which
+grows with the glossary; and QUERIES, written by hand from how people actually search (lower
+case, fragments, synonyms that are not a page title). For each, the term's own page must be the
+first result. The hit rate over all of them is printed at the end of the test run.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from site_tools.catalog import load_terms
+from tests.browser.search import record, search
+
+pytestmark = pytest.mark.browser
+
+TERMS = load_terms()
+
+# (query, slug): what a reader types, and the page that must come first.
+QUERIES = [
+    ("sigmoid", "sigmoid"),
+    ("logistic function", "sigmoid"),
+    ("logistic sigmoid", "sigmoid"),
+    ("expit", "sigmoid"),
+    ("sigm", "sigmoid"),
+    ("S 型函数", "sigmoid"),
+    ("逻辑斯谛", "sigmoid"),
+    ("softmax", "softmax"),
+    ("softargmax", "softmax"),
+    ("soft arg max", "softmax"),
+    ("normalized exponential", "softmax"),
+    ("log softmax", "softmax"),
+    ("softm", "softmax"),
+    ("归一化指数函数", "softmax"),
+    ("cross entropy", "cross-entropy"),
+    ("cross-entropy", "cross-entropy"),
+    ("CE", "cross-entropy"),
+    ("ce loss", "cross-entropy"),
+    ("BCE", "cross-entropy"),
+    ("log loss", "cross-entropy"),
+    ("binary cross entropy", "cross-entropy"),
+    ("交叉熵", "cross-entropy"),
+    ("交叉熵损失", "cross-entropy"),
+    ("交叉", "cross-entropy"),
+    ("gradient", "gradient"),
+    ("nabla", "gradient"),
+    ("finite difference", "gradient"),
+    ("numerical gradient", "gradient"),
+    ("梯度", "gradient"),
+]
+
+
+def searchable(name: str) -> bool:
+    """lunr's trimmer strips characters that are not word characters (Latin letters, digits, CJK),
+    so a query made only of symbols such as σ or ∇ is empty: those names are shown on the page,
+    and their spelled forms (sigmoid, nabla) are what search can find."""
+    return any(ch.isascii() and ch.isalnum() or "\u4e00" <= ch <= "\u9fff" for ch in name)
+
+
+def name_queries() -> list[tuple[str, str]]:
+    return [
+        (name, term.slug)
+        for term in TERMS.values()
+        for name in (term.title, *term.aliases, *term.zh)
+        if searchable(name)
+    ]
+
+
+def expected_path(slug: str) -> str:
+    return TERMS[slug].page.removesuffix(".md") + "/"
+
+
+def test_hand_written_queries_name_existing_terms() -> None:
+    missing = sorted({slug for _, slug in QUERIES} - set(TERMS))
+    assert missing == [], f"QUERIES expect pages that do not exist: {missing}"
+    assert len(QUERIES) + len(name_queries()) >= 40
+
+
+@pytest.mark.parametrize(("query", "slug"), QUERIES + name_queries(), ids=lambda v: v)
+def test_term_page_is_the_first_result(search_tab, base_url: str, query: str, slug: str) -> None:
+    paths = search(search_tab.page, base_url, query)
+    record(query, expected_path(slug), paths)
+    assert paths, f"{query!r} found nothing"
+    assert paths[0] == expected_path(slug), f"{query!r}: first results {paths[:3]}"

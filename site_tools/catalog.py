@@ -34,6 +34,12 @@ class Term:
     zh: tuple[str, ...]
     related: tuple[str, ...]
     abbr: tuple[tuple[str, str], ...] = ()  # optional explicit expansions, e.g. (("BCE", "binary cross-entropy"),)
+    misspellings: tuple[str, ...] = ()  # optional: indexed for search, not shown on the page
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Everything search should map to this term: title, aliases, Chinese names, misspellings."""
+        return (self.title, *self.aliases, *self.zh, *self.misspellings)
 
     @property
     def page(self) -> str:
@@ -109,6 +115,7 @@ def load_terms(docs: Path = DOCS) -> dict[str, Term]:
             zh=_as_tuple(meta["zh"], "zh", where),
             related=tuple(meta["related"] or ()),
             abbr=_as_abbr(meta.get("abbr", {}), where),
+            misspellings=_as_tuple(meta.get("misspellings", []), "misspellings", where) if meta.get("misspellings") else (),
         )
     for term in terms.values():
         unknown = [slug for slug in term.related if slug not in terms]

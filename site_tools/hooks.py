@@ -98,7 +98,7 @@ def on_page_context(context, page, config, nav):
     if term is None or term.page != page.file.src_uri or search is None:
         return context
     index = search.search_index  # Material 9.8's SearchIndex; entries are plain dicts
-    names = " ".join([term.title, *term.aliases, *term.zh])
+    names = " ".join(term.names)
     for entry in index.entries:
         if entry["location"] == page.url:
             # segmented like the page text, so Chinese names match word by word

@@ -81,3 +81,28 @@ def test_public_api_matches_the_modules() -> None:
         ).__all__
     }
     assert exported == from_modules
+
+
+def test_no_name_points_at_two_terms() -> None:
+    """A title, alias, Chinese name or misspelling must identify one term (search relies on it)."""
+    owners: dict[str, set[str]] = {}
+    for term in TERMS.values():
+        for name in term.names:
+            owners.setdefault(name.casefold(), set()).add(term.slug)
+    shared = {name: sorted(slugs) for name, slugs in owners.items() if len(slugs) > 1}
+    assert shared == {}
+
+
+def test_jieba_dictionary_keeps_every_chinese_name_whole() -> None:
+    import jieba
+
+    from site_tools.catalog import jieba_user_dict
+
+    tokenizer = jieba.Tokenizer()
+    for line in jieba_user_dict(TERMS).splitlines():
+        word, freq = line.rsplit(" ", 1)
+        tokenizer.add_word(word, int(freq))
+    for term in TERMS.values():
+        for name in term.zh:
+            word = name.replace(" ", "")
+            assert word in list(tokenizer.cut(word)), f"jieba splits {word!r}: {list(tokenizer.cut(word))}"

@@ -1,6 +1,7 @@
 """Search finds a term the way people type it: names, aliases, abbreviations, Chinese, fragments.
 
-Two query sets: every name in every page's front matter (title, aliases, Chinese names), which
+Two query sets: every name in every page's front matter (title, aliases, Chinese names,
+misspellings), which
 grows with the glossary; and QUERIES, written by hand from how people actually search (lower
 case, fragments, synonyms that are not a page title). For each, the term's own page must be the
 first result. The hit rate over all of them is printed at the end of the test run.
@@ -62,7 +63,7 @@ def name_queries() -> list[tuple[str, str]]:
     return [
         (name, term.slug)
         for term in TERMS.values()
-        for name in (term.title, *term.aliases, *term.zh)
+        for name in term.names
         if searchable(name)
     ]
 

@@ -73,3 +73,40 @@ def as_grad_out(grad_out: Any, out_shape: tuple[int, ...], dtype: np.dtype) -> n
             f"got shape {g.shape}"
         )
     return g.astype(dtype, copy=False)
+
+
+def check_shape(a: np.ndarray, expected: tuple[int, ...], name: str, symbols: str, where: str) -> None:
+    """Raise ``ValueError`` unless ``a.shape == expected`` (no broadcasting).
+
+    ``symbols`` is the shape written with the sizes' names and ``where`` says where those sizes
+    come from, e.g. ``check_shape(w_hh, (32, 8), "w_hh", "(4H, H)", "hidden size H = 8")`` raises
+    "w_hh must have shape (4H, H) = (32, 8) for hidden size H = 8, got (32, 7)".
+    """
+    if a.shape != tuple(expected):
+        raise ValueError(
+            f"{name} must have shape {symbols} = {tuple(expected)} for {where}, got {a.shape}"
+        )
+
+
+def as_real_scalar(value: Any, name: str, *, low: float = -np.inf, high: float = np.inf) -> float:
+    """Return a scalar hyperparameter (``lam``, ``p``, ``tol``...) as a Python float.
+
+    Accepts Python and NumPy integers and floats (and 0-d arrays of them); booleans, strings,
+    complex numbers and arrays with elements raise ``TypeError``. NaN, infinity and values outside
+    the closed interval ``[low, high]`` raise ``ValueError`` naming the argument and the value.
+    """
+    arr = np.asarray(value)
+    if arr.ndim != 0 or arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    v = float(arr)
+    if not (np.isfinite(v) and low <= v <= high):
+        if np.isfinite(low) and np.isfinite(high):
+            allowed = f"in [{low:g}, {high:g}]"
+        elif np.isfinite(low):
+            allowed = f">= {low:g}"
+        elif np.isfinite(high):
+            allowed = f"<= {high:g}"
+        else:
+            allowed = "(not NaN or infinite)"
+        raise ValueError(f"{name} must be a finite number {allowed}, got {value}")
+    return v

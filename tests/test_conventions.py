@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import snippets
-from tests.cases import CASES
+from site_tools.catalog import ROOT
+from tests.cases import CASES, CHECKED_ELSEWHERE
 from tests.gradcheck import Case, as_outputs, check_gradient
 
 
@@ -32,7 +33,13 @@ def test_backward_matches_finite_differences(case: Case, seed: int) -> None:
 def test_every_backward_has_a_case() -> None:
     backwards = {name.removesuffix("_backward") for name in snippets.__all__ if name.endswith("_backward")}
     covered = {case.fn for case in CASES}
-    assert backwards - covered == set(), "add these to tests/cases.py"
+    for name, where in CHECKED_ELSEWHERE.items():
+        path, test = where.split("::")
+        source = (ROOT / path).read_text(encoding="utf-8")
+        assert f"def {test}(" in source, f"{name}: {where} does not exist"
+        assert f"{name}_backward" in source, f"{where} does not exercise {name}_backward"
+        covered.add(name)
+    assert backwards - covered == set(), "add these to tests/<family>/cases.py"
     assert covered - backwards == set(), "cases name functions without a public _backward"
     for name in backwards:
         assert name in snippets.__all__, f"{name}_backward is public but {name} is not"

@@ -1,5 +1,6 @@
 """Activation functions: element-wise or per-row non-linearities."""
 
+from snippets.activations.relu import relu, relu_backward
 from snippets.activations.sigmoid import sigmoid, sigmoid_backward
 from snippets.activations.softmax import (
     log_softmax,
@@ -7,6 +8,7 @@ from snippets.activations.softmax import (
     softmax,
     softmax_backward,
 )
+from snippets.activations.tanh import tanh, tanh_backward
 
 __all__ = [
     "sigmoid",
@@ -15,4 +17,8 @@ __all__ = [
     "softmax_backward",
     "log_softmax",
     "log_softmax_backward",
+    "relu",
+    "relu_backward",
+    "tanh",
+    "tanh_backward",
 ]

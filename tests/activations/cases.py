@@ -8,3 +8,14 @@ CASES = [
     Case("softmax", lambda r: (r.normal(size=(4, 3)),), kwargs={"axis": 0}, label="axis0"),
     Case("log_softmax", lambda r: (r.normal(size=(3, 5)) * 2,)),
     Case("log_softmax", lambda r: (r.normal(size=(2, 3, 4)),), kwargs={"axis": 1}, label="axis1"),]
+
+
+def _relu_away_from_kink(r, shape):
+    """Values with 0.1 <= |x| <= 3: a central difference of step 1e-6 never straddles relu's kink at 0."""
+    return r.choice([-1.0, 1.0], size=shape) * r.uniform(0.1, 3.0, size=shape)
+
+
+CASES += [
+    Case("relu", lambda r: (_relu_away_from_kink(r, (3, 4)),)),
+    Case("tanh", lambda r: (r.normal(size=(3, 4)) * 3,)),
+]

@@ -8,3 +8,18 @@ CASES = [
     Case("binary_cross_entropy", lambda r: (r.uniform(0.05, 0.95, size=(2, 3)), r.random((2, 3)))),
     Case("binary_cross_entropy_with_logits", lambda r: (r.normal(size=(2, 3)) * 3, r.random((2, 3)))),
 ]
+
+
+def _pred_and_target(r, shape):
+    """(pred, target) whose residuals satisfy 0.1 <= |pred - target| <= 3: away from l1's kink at 0,
+    and on both sides of Huber's deltas (0.5 and 1), where the loss is C^1 so the check still holds."""
+    target = r.normal(size=shape)
+    return target + r.choice([-1.0, 1.0], size=shape) * r.uniform(0.1, 3.0, size=shape), target
+
+
+CASES += [
+    Case("mse_loss", lambda r: (r.normal(size=(2, 3)) * 2, r.normal(size=(2, 3)))),
+    Case("l1_loss", lambda r: _pred_and_target(r, (2, 3))),
+    Case("huber_loss", lambda r: _pred_and_target(r, (3, 4))),
+    Case("huber_loss", lambda r: _pred_and_target(r, (5,)), kwargs={"delta": 0.5}, label="delta0.5"),
+]

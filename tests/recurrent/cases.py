@@ -1,5 +1,19 @@
-"""Gradient-check cases for snippets.recurrent (collected by tests/cases.py)."""
+"""Gradient-check cases for snippets.recurrent (collected by tests/cases.py).
+
+Small on purpose (N = 2, I = 3, H = 2): the checker evaluates the cell twice per input element.
+Weights of scale 0.8 keep the gates away from saturation, where finite differences see nothing.
+"""
 
 from tests.gradcheck import Case
 
-CASES: list[Case] = []
+
+def _cell(r, gates: int, states: int, n: int = 2, i: int = 3, h: int = 2) -> tuple:
+    """x (N, I), ``states`` arrays (N, H), then w_ih, w_hh, b_ih, b_hh for ``gates`` gates."""
+    shapes = [(n, i), *[(n, h)] * states, (gates * h, i), (gates * h, h), (gates * h,), (gates * h,)]
+    return tuple(r.normal(size=s) * 0.8 for s in shapes)
+
+
+CASES = [
+    Case("lstm_cell", lambda r: _cell(r, gates=4, states=2), wrt=tuple(range(7))),
+    Case("gru_cell", lambda r: _cell(r, gates=3, states=1), wrt=tuple(range(6))),
+]

@@ -1,3 +1,26 @@
 """Regularization: what keeps a model from memorising its training set."""
 
-__all__: list[str] = []
+from snippets.regularization.dropout import dropout, dropout_backward
+from snippets.regularization.l1_regularization import (
+    l1_penalty,
+    l1_penalty_backward,
+    lasso_ista,
+    soft_threshold,
+)
+from snippets.regularization.l2_regularization import (
+    l2_penalty,
+    l2_penalty_backward,
+    ridge_regression,
+)
+
+__all__ = [
+    "l1_penalty",
+    "l1_penalty_backward",
+    "soft_threshold",
+    "lasso_ista",
+    "l2_penalty",
+    "l2_penalty_backward",
+    "ridge_regression",
+    "dropout",
+    "dropout_backward",
+]

@@ -1,3 +1,5 @@
 """Normalization: rescaling activations so training behaves."""
 
-__all__: list[str] = []
+from snippets.normalization.batch_normalization import batch_norm, batch_norm_backward
+
+__all__ = ["batch_norm", "batch_norm_backward"]

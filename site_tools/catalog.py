@@ -8,6 +8,7 @@ it to keep pages, modules (``snippets/<family>/<slug with _>.py``) and test file
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,8 +160,39 @@ def family_description(family: str, root: Path = ROOT) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
+PACKAGE_CATALOG = ROOT / "snippets" / "catalog.json"
+
+
+def package_catalog(terms: dict[str, Term]) -> str:
+    """The names data the installed package needs (``python -m snippets``), as JSON text.
+
+    The pages' front matter is the source; ``snippets/catalog.json`` is this function's output,
+    regenerated with ``python -m site_tools.catalog`` and checked by tests/test_catalog.py.
+    """
+    entries = [
+        {
+            "slug": t.slug,
+            "family": t.family,
+            "module": t.module,
+            "title": t.title,
+            "summary": t.summary,
+            "aliases": list(t.aliases),
+            "zh": list(t.zh),
+            "misspellings": list(t.misspellings),
+            "related": list(t.related),
+        }
+        for t in sorted(terms.values(), key=lambda t: t.slug)
+    ]
+    return json.dumps({"terms": entries}, ensure_ascii=False, indent=1) + "\n"
+
+
 def jieba_user_dict(terms: dict[str, Term]) -> str:
     """A jieba user dictionary (one ``word freq`` per line) that keeps each Chinese name whole."""
     words = sorted({name.replace(" ", "") for term in terms.values() for name in term.zh})
     # a high frequency makes jieba prefer the whole term over its parts (交叉熵, not 交叉 + 熵)
     return "".join(f"{word} 100000\n" for word in words)
+
+
+if __name__ == "__main__":
+    PACKAGE_CATALOG.write_text(package_catalog(load_terms()), encoding="utf-8")
+    print(f"wrote {PACKAGE_CATALOG.relative_to(ROOT)}")

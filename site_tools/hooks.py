@@ -7,9 +7,10 @@
   generated from the Chinese names so that e.g. 交叉熵 stays one word;
 - ``on_pre_build``: forget every imported ``snippets`` module, so ``mkdocs serve`` executes the
   code as it is now on disk, not as it was when the server started;
-- ``on_files``: add a generated index page for every family folder (docs/<family>/index.md);
-- ``on_page_markdown``: give each term page its header (title, aliases, Chinese names) and its
-  "Related terms"; fill the A-Z and family markers; append the abbreviation definitions
+- ``on_files``: add a generated index page for every family folder (docs/<family>/index.md) and
+  each term's standalone file (snippets._standalone) as a download next to its page;
+- ``on_page_markdown``: give each term page its header (title, aliases, Chinese names), the
+  download line under "Implementation" and its "Related terms"; fill the A-Z and family markers; append the abbreviation definitions
   (tooltips) to every page;
 - ``on_page_content``: turn LaTeX into MathML;
 - ``on_page_context`` (after the search plugin): put each term's names into a ``names`` field of
@@ -73,6 +74,11 @@ def on_files(files, config):
         src_uri = f"{family}/index.md"
         if files.get_file_from_path(src_uri) is None:
             files.append(File.generated(config, src_uri, content=render.family_page(TERMS, family)))
+    # each term's standalone file, published next to its page: <family>/<slug>/<module>.py
+    from snippets._standalone import standalone_source  # imported here: on_pre_build purged it
+
+    for term in TERMS.values():
+        files.append(File.generated(config, render.download_path(term), content=standalone_source(term.module)))
     return files
 
 
@@ -83,7 +89,9 @@ def on_page_markdown(markdown, page, config, files):
             markdown = markdown.replace(marker, generate(TERMS, src))
     term = TERMS.get(Path(src).stem)
     if term is not None and term.page == src:
-        markdown = render.with_generated_sections(TERMS, term, markdown)
+        from snippets._standalone import standalone_definitions
+
+        markdown = render.with_generated_sections(TERMS, term, markdown, standalone_definitions(term.module))
     return f"{markdown}\n\n{render.abbreviation_definitions(TERMS)}\n"
 
 

@@ -7,10 +7,28 @@ Links are written as relative Markdown links to the pages' source files; MkDocs 
 
 from __future__ import annotations
 
+import ast
+import re
 from collections import defaultdict
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
-from site_tools.catalog import Term, abbreviations, family_description
+from site_tools.catalog import ROOT, Term, abbreviations, family_description
+
+INCLUDE = re.compile(r'--8<-- "([^":]+\.py):([^"]+)"')
+
+
+def shown_definitions(markdown: str, root: Path = ROOT) -> set[str]:
+    """Functions and classes whose source a page shows through ``--8<-- "file.py:section"``."""
+    shown: set[str] = set()
+    for path, section in INCLUDE.findall(markdown):
+        lines = (root / path).read_text(encoding="utf-8").splitlines()
+        start = lines.index(f"# --8<-- [start:{section}]")
+        end = lines.index(f"# --8<-- [end:{section}]", start)
+        body = "\n".join(lines[start + 1 : end])
+        shown |= {
+            node.name for node in ast.parse(body).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+        }
+    return shown
 
 
 def link(from_page: str, to_page: str) -> str:
@@ -42,8 +60,37 @@ def related_section(terms: dict[str, Term], term: Term) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def with_generated_sections(terms: dict[str, Term], term: Term, markdown: str) -> str:
-    """A term page's Markdown with its header on top and "Related terms" before "References"."""
+def download_path(term: Term) -> str:
+    """Where a term's standalone file is published, relative to docs/: next to the page's URL."""
+    return f"{term.family}/{term.slug}/{term.module.rsplit('.', 1)[1]}.py"
+
+
+def download_line(term: Term, helpers: list[str]) -> str:
+    """The line under "Implementation" that says what a copied block needs and links the file.
+
+    ``helpers`` are the definitions the standalone file has and the page does not show."""
+    filename = download_path(term).rsplit("/", 1)[1]
+    link_md = f'[Download {filename}]({link(term.page, download_path(term))}){{: download="{filename}" }}'
+    if helpers:
+        needs = ", ".join(f"`{name}`" for name in helpers)
+        text = (f"The blocks below also call {needs}, not shown here. **{link_md}**: this term's "
+                "code with every helper included, numpy only, ready to drop into a project.")
+    else:
+        text = f"The blocks below need only numpy. **{link_md}**: all of this term's code in one file."
+    return f'!!! tip "Copying this code"\n    {text}\n'
+
+
+def with_generated_sections(
+    terms: dict[str, Term], term: Term, markdown: str, standalone: list[str]
+) -> str:
+    """A term page's Markdown with its header on top, the download line under "Implementation",
+    and "Related terms" before "References". ``standalone`` lists what the term's standalone
+    file defines; whatever of it the page does not show is named in the download line."""
+    implementation = "\n## Implementation\n"
+    if implementation in markdown:
+        shown = shown_definitions(markdown)
+        helpers = [name for name in standalone if name not in shown]
+        markdown = markdown.replace(implementation, f"{implementation}\n{download_line(term, helpers)}\n", 1)
     related = related_section(terms, term)
     marker = "\n## References"
     if marker in markdown:

@@ -49,14 +49,51 @@ QUERIES = [
     ("finite difference", "gradient"),
     ("numerical gradient", "gradient"),
     ("梯度", "gradient"),
+    ("relu", "relu"),
+    ("rectified linear unit", "relu"),
+    ("dying relu", "relu"),
+    ("hyperbolic tangent", "tanh"),
+    ("双曲正切", "tanh"),
+    ("weight decay", "l2-regularization"),
+    ("ridge", "l2-regularization"),
+    ("权重衰减", "l2-regularization"),
+    ("lasso", "l1-regularization"),
+    ("sparsity", "l1-regularization"),
+    ("dropout", "dropout"),
+    ("丢弃法", "dropout"),
+    ("internal covariate shift", "batch-normalization"),
+    ("batchnorm", "batch-normalization"),
+    ("BN", "batch-normalization"),
+    ("批量规范化", "batch-normalization"),
+    ("批量归一化", "batch-normalization"),
+    ("backprop", "backpropagation"),
+    ("反向传播", "backpropagation"),
+    ("reverse mode autodiff", "backpropagation"),
+    ("LSTM", "lstm"),
+    ("long short term memory", "lstm"),
+    ("长短期记忆", "lstm"),
+    ("GRU", "gru"),
+    ("gated recurrent unit", "gru"),
+    ("MSE", "loss-function"),
+    ("mean squared error", "loss-function"),
+    ("huber", "loss-function"),
+    ("cost function", "loss-function"),
+    ("损失函数", "loss-function"),
+    ("precision", "precision"),
+    ("查准率", "precision"),
+    ("sensitivity", "recall"),
+    ("召回率", "recall"),
+    ("f1", "f1-score"),
+    ("F-measure", "f1-score"),
+    ("F1 分数", "f1-score"),
 ]
 
 
 def searchable(name: str) -> bool:
-    """lunr's trimmer strips characters that are not word characters (Latin letters, digits, CJK),
-    so a query made only of symbols such as σ or ∇ is empty: those names are shown on the page,
-    and their spelled forms (sigmoid, nabla) are what search can find."""
-    return any(ch.isascii() and ch.isalnum() or "\u4e00" <= ch <= "\u9fff" for ch in name)
+    """Names a reader can type as they are. lunr's trimmer strips characters that are not word
+    characters (Latin letters, digits, CJK), so σ, ∇ or the ℓ of "ℓ1 regularization" vanish from
+    the query; such names are shown on the page, and their spelled forms are what search finds."""
+    return all(ch.isascii() or "\u4e00" <= ch <= "\u9fff" for ch in name) and any(ch.isalnum() for ch in name)
 
 
 def name_queries() -> list[tuple[str, str]]:

@@ -143,3 +143,15 @@ def test_chinese_search_index_is_segmented(site: Path) -> None:
     # jieba joins words with U+200B; the user dictionary keeps 交叉熵 whole instead of 交叉 + 熵
     assert "\u200b交叉熵\u200b" in text
     assert "\u200b交叉\u200b熵" not in text
+
+
+@pytest.mark.parametrize("slug", sorted(TERMS))
+def test_term_page_links_its_standalone_download(site: Path, slug: str) -> None:
+    from site_tools.render import download_path
+    from snippets._standalone import standalone_source
+
+    html = term_page(site, slug).read_text(encoding="utf-8")
+    filename = download_path(TERMS[slug]).rsplit("/", 1)[1]
+    assert f'href="{filename}"' in html and f'download="{filename}"' in html
+    published = site / download_path(TERMS[slug])
+    assert published.read_text(encoding="utf-8") == standalone_source(TERMS[slug].module)

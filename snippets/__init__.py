@@ -11,23 +11,46 @@ One subpackage per family; conventions shared by every function are in CONTRIBUT
 
 from snippets import (
     activations,
+    attention,
+    initialization,
+    layers,
     losses,
     metrics,
     normalization,
     optimization,
+    probability,
     recurrent,
     regularization,
+    training,
 )
 from snippets.activations import *  # noqa: F403
+from snippets.attention import *  # noqa: F403
+from snippets.initialization import *  # noqa: F403
+from snippets.layers import *  # noqa: F403
 from snippets.losses import *  # noqa: F403
 from snippets.metrics import *  # noqa: F403
 from snippets.normalization import *  # noqa: F403
 from snippets.optimization import *  # noqa: F403
+from snippets.probability import *  # noqa: F403
 from snippets.recurrent import *  # noqa: F403
 from snippets.regularization import *  # noqa: F403
+from snippets.training import *  # noqa: F403
 
 __version__ = "0.1.0"
 
-FAMILIES = (activations, losses, metrics, normalization, optimization, recurrent, regularization)
+FAMILIES = (
+    activations,
+    attention,
+    initialization,
+    layers,
+    losses,
+    metrics,
+    normalization,
+    optimization,
+    probability,
+    recurrent,
+    regularization,
+    training,
+)
 
 __all__ = [name for family in FAMILIES for name in family.__all__]

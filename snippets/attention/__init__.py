@@ -1,0 +1,3 @@
+"""Attention: letting each position of a sequence look at the others."""
+
+__all__: list[str] = []

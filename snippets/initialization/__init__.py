@@ -1,0 +1,3 @@
+"""Initialization: how weights are drawn before training starts."""
+
+__all__: list[str] = []

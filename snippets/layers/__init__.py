@@ -1,0 +1,3 @@
+"""Layers: the building blocks networks are stacked from."""
+
+__all__: list[str] = []

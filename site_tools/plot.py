@@ -123,8 +123,13 @@ def to_svg(fig, name: str, alt: str, caption: str | None = None) -> str:
         svg = re.sub(colour, f"var(--gl-plot-{i})", svg, flags=re.I)
     # the font: matplotlib names DejaVu Sans; let the page's font stack take over
     svg = re.sub(r"font-family: [^;\"]+", "font-family: inherit", svg)
-    # coordinates: two decimals are 1/100 of a pixel; matplotlib writes six
-    svg = re.sub(r"(\d\.\d\d)\d+", r"\1", svg)
+    # coordinates (path data and position attributes, never text): two decimals are 1/100 of a
+    # pixel; matplotlib writes six
+    svg = re.sub(
+        r'(\s(?:d|x|y|x1|x2|y1|y2|width|height|transform|points)=")([^"]*)(")',
+        lambda m: m.group(1) + re.sub(r"(\d\.\d\d)\d+", r"\1", m.group(2)) + m.group(3),
+        svg,
+    )
 
     # the root element: size from CSS, accessibility attributes, stroke defaults from <style>
     label = html.escape(alt, quote=True)

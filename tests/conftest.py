@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: the machines are shared and a slow example is not a wrong one.
+# In CI the examples are derived from each test's name (derandomize), so a run is reproducible;
+# locally they are random, so new corners keep being explored.
+settings.register_profile("local", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 from tests.site.build import mkdocs
 

@@ -26,7 +26,7 @@ from tests.gradcheck import as_outputs
 TERMS = load_terms()
 
 RUNNER = r'''
-import doctest, json, sys
+import ast, doctest, json, sys
 import numpy as np
 sys.modules["snippets"] = None  # any `import snippets` in the file now fails
 source = open(sys.argv[1], encoding="utf-8").read()
@@ -38,7 +38,7 @@ for name in namespace["__all__"]:
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     for test in finder.find(namespace[name], name, globs=dict(namespace)):
         failures += runner.run(test).failed
-cases = json.loads(sys.argv[2])
+cases = ast.literal_eval(sys.argv[2])  # a repr: keeps tuples (axis=(0, 2)) as tuples
 inputs = np.load(sys.argv[3], allow_pickle=False)
 results = {}
 for i, (fn, n_args, kwargs) in enumerate(cases):
@@ -81,7 +81,7 @@ def test_standalone_file_runs_without_the_package(slug: str, tmp_path: Path) -> 
     np.savez(tmp_path / "inputs.npz", **inputs)
 
     result = subprocess.run(
-        [sys.executable, "-I", "-c", RUNNER, str(path), json.dumps(spec),
+        [sys.executable, "-I", "-c", RUNNER, str(path), repr(spec),
          str(tmp_path / "inputs.npz"), str(tmp_path / "outputs.npz")],
         capture_output=True, text=True, cwd=tmp_path, timeout=120,
     )

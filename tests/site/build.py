@@ -12,7 +12,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def mkdocs(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess:
+def mkdocs(*args: str, cwd: Path = ROOT, timeout: float = 1800) -> subprocess.CompletedProcess:
     """Run ``python -m mkdocs ARGS`` and capture its log."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     return subprocess.run(

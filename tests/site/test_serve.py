@@ -68,11 +68,11 @@ def test_serve_reexecutes_edited_snippets(tmp_path: Path) -> None:
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     try:
-        before = wait_for(url, lambda html: "0.9526" in html, 120, server)
+        before = wait_for(url, lambda html: "0.9526" in html, 900, server)
         assert "edited while serving" not in before
         module.write_text(module.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
         # the shown source and the executed output of the worked example both change
-        after = wait_for(url, lambda html: "edited while serving" in html, 120, server)
+        after = wait_for(url, lambda html: "edited while serving" in html, 900, server)
         assert "[0.125 0.125 0.125 0.125 0.125]" in after
         assert "0.9526" not in after
     finally:

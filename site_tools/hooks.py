@@ -106,12 +106,7 @@ def on_page_context(context, page, config, nav):
     if term is None or term.page != page.file.src_uri or search is None:
         return context
     index = search.search_index  # Material 9.8's SearchIndex; entries are plain dicts
-    # Material 9.8's search worker splits a Chinese query into words of the index but never tries
-    # the query's last character (its loop stops one short), so "梯度检验" is looked up as "梯度检*"
-    # at best; indexing each Chinese name without its last character as well gives that lookup a
-    # word that belongs to this term alone.
-    truncated = [name[:-1] for name in term.zh if len(name) >= 3 and "\u4e00" <= name[-1] <= "\u9fff"]
-    names = " ".join([*term.names, *truncated])
+    names = " ".join(term.names)
     for entry in index.entries:
         if entry["location"] == page.url:
             # segmented like the page text, so Chinese names match word by word

@@ -13,12 +13,14 @@
   download line under "Implementation" and its "Related terms"; fill the A-Z and family markers; append the abbreviation definitions
   (tooltips) to every page;
 - ``on_page_content``: turn LaTeX into MathML;
-- ``on_page_context`` (after the search plugin): put each term's names into a ``names`` field of
-  its page's search entry, boosted in mkdocs.yml, so a search for an alias finds the page first.
+- ``on_post_build`` (before the search plugin writes its index): give each term page's search
+  entry the fields of site_tools/search.py (names, other names, Chinese stems), so that a search
+  for any of a term's names finds its page first.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +36,7 @@ from mkdocs.structure.files import File  # noqa: E402
 from site_tools import render  # noqa: E402
 from site_tools.catalog import CatalogError, Term, jieba_user_dict, load_terms  # noqa: E402
 from site_tools.mathml import render_math  # noqa: E402
+from site_tools.search import search_fields, vocabulary  # noqa: E402
 
 TERMS: dict[str, Term] = {}
 MARKERS = {
@@ -99,16 +102,17 @@ def on_page_content(html, page, config, files):
     return render_math(html)
 
 
-@event_priority(-100)  # after the search plugin has added this page's entries
-def on_page_context(context, page, config, nav):
-    term = TERMS.get(Path(page.file.src_uri).stem)
+@event_priority(100)  # before the search plugin's on_post_build, which writes the index
+def on_post_build(config):
     search = _search_plugin(config)
-    if term is None or term.page != page.file.src_uri or search is None:
-        return context
+    if search is None or not getattr(search, "search_index", None):
+        return
     index = search.search_index  # Material 9.8's SearchIndex; entries are plain dicts
-    names = " ".join(term.names)
+    separator = re.compile(search.config["separator"])
+    terms = {
+        term.page.removesuffix(".md") + "/": ((term.title, *term.aliases, *term.zh), term.misspellings)
+        for term in TERMS.values()
+    }
+    fields = search_fields(terms, vocabulary(index.entries, separator), index._segment_chinese, separator)
     for entry in index.entries:
-        if entry["location"] == page.url:
-            # segmented like the page text, so Chinese names match word by word
-            entry["names"] = index._segment_chinese(names)
-    return context
+        entry.update(fields.get(entry["location"], {}))

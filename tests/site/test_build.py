@@ -145,6 +145,21 @@ def test_chinese_search_index_is_segmented(site: Path) -> None:
     assert "\u200b交叉\u200b熵" not in text
 
 
+def test_term_pages_search_entries_carry_the_name_fields(site: Path) -> None:
+    from site_tools.search import FIELDS
+
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert all(index["config"]["fields"][name] == spec for name, spec in FIELDS.items())
+    entries = {doc["location"]: doc for doc in index["docs"]}
+    for term in TERMS.values():
+        entry = entries[term.page.removesuffix(".md") + "/"]
+        assert set(FIELDS) <= set(entry), term.slug
+        # every word of the title has its page's marker ("Cross-entropy" -> cross_<n>, entropy_<n>)
+        title_words = [w for w in re.split(r"[\s\-]+", term.title.lower()) if w.isascii() and w.isalnum()]
+        markers = entry["names"].split() + entry["other_names"].split()
+        assert all(any(m.startswith(w) for m in markers) for w in title_words), (term.slug, title_words)
+
+
 @pytest.mark.parametrize("slug", sorted(TERMS))
 def test_term_page_links_its_standalone_download(site: Path, slug: str) -> None:
     from site_tools.render import download_path

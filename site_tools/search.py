@@ -1,0 +1,172 @@
+"""What the search index holds for a term's names, so that typing a name brings up its page first.
+
+Material's search (lunr.js) appends ``*`` to every query word and scores a page by summing, over
+every indexed word the query word is a prefix of, ``idf x saturated term frequency x field
+boost`` (no length normalisation: ``b = 0``). Left alone, that ranks a term below its neighbours
+whenever its name is part of theirs:
+
+- "gradient" also matches "gradients" and "vanishing gradient" on other pages, and a rarer word
+  has a higher idf, so the page whose name *is* the query loses;
+- the worker splits a Chinese query into words of the index, but never tries a substring that
+  ends at the query's last character: with 梯度 a known word, "梯度下降" is looked up as "梯度*".
+
+So each term page gets three extra fields (see ``FIELDS``):
+
+- ``names``: for every word of every name, one *marker*: the word plus ``_<page number>``. A
+  query word that starts a name word also starts its marker, and every marker belongs to one
+  page, so all markers have the same idf; what differs is the frequency, which says how short the
+  name is (``LEVELS`` for a one-word name, one less per extra word; a Han character counts as
+  half a word). The page whose name is exactly what was typed therefore comes first. Of a page's
+  words that extend one another ("soft", "softmax") only the longest gets a marker, so one query
+  word never counts twice on one page;
+- ``misspellings``: as written, boosted below the names (they only have to be found);
+- ``stems``: a Chinese run of a name minus its last character, when a proper prefix of the run
+  is a word of the index (else the worker splits the query there); the query then becomes that
+  stem, which belongs to this term alone. Its boost is negligible: it only has to be a word.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+LEVELS = 4
+FIELDS = {
+    "names": {"boost": 1e5},  # a title match is worth 1e3, body text 1
+    "other_names": {"boost": 1e3},
+    "stems": {"boost": 1e-3},
+}
+
+HAN = re.compile(r"[\u4e00-\u9fff]+")
+# lunr's trimmer strips other leading characters, which would leave "_<n>" tokens ("∇_44" -> "_44");
+# such names (σ, ∇) cannot be typed into the search box as they are anyway
+WORD = re.compile(r"[\w\u4e00-\u9fff]", re.ASCII)
+
+
+def tokens(text: str, separator: re.Pattern[str]) -> list[str]:
+    """Split indexed text the way Material's tokenizer does (its separator, lower case)."""
+    return [t for t in separator.split(text.lower()) if t]
+
+
+def name_level(name: str, separator: re.Pattern[str]) -> int:
+    """1 for a one-word name, 2 for two words, ... capped at LEVELS; a Han character is half a word."""
+    han = sum(len(run) for run in HAN.findall(name))
+    words = tokens(HAN.sub(" ", name), separator)
+    return min(LEVELS, max(1, math.ceil(len(words) + han / 2)))
+
+
+def vocabulary(entries: Iterable[Mapping[str, object]], separator: re.Pattern[str]) -> set[str]:
+    """The Chinese words of the index (the only words the query splitter looks up)."""
+    words: set[str] = set()
+    for entry in entries:
+        for value in entry.values():
+            for text in value if isinstance(value, list) else [value]:
+                if isinstance(text, str):
+                    words.update(t for t in tokens(text, separator) if HAN.fullmatch(t))
+    return words
+
+
+def stems(runs: Iterable[str], known: set[str]) -> dict[str, str]:
+    """{run minus its last character: run} for the Chinese runs the query splitter would cut short.
+
+    A run needs its stem when one of its proper prefixes is a known word; a new stem is a known
+    word too, so this repeats until nothing changes.
+    """
+    runs = sorted({run for run in runs if len(run) >= 2})
+    added: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for run in runs:
+            stem = run[:-1]
+            if stem not in added and any(run[:k] in known or run[:k] in added for k in range(1, len(run))):
+                added[stem] = run
+                changed = True
+    return added
+
+
+def longest_words(levels: Mapping[str, int]) -> dict[str, int]:
+    """Drop each word that another word of the same page extends; the longer one keeps the lower level."""
+    return {
+        word: min(level for other, level in levels.items() if word.startswith(other))
+        for word in levels
+        if not any(other != word and other.startswith(word) for other in levels)
+    }
+
+
+def shares_prefix(a: str, b: str) -> bool:
+    """Whether one query word would plausibly match both: a shared first Chinese word (two Han
+    characters) or five shared first letters ("batchnorm1d", "batchnorm2d"; not "gradcheck",
+    "gradient")."""
+    n = 2 if HAN.match(a) else 5
+    return len(a) >= n and len(b) >= n and a[:n] == b[:n]
+
+
+def split_groups(levels: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """``(main, others)``: of a page's words that share a prefix ("批量规范化", "批量归一化"), only
+    the one of the shortest name stays in ``main`` (at the group's best level), so that a query
+    for the prefix (批量, another term's name) counts this page once."""
+    main: dict[str, int] = {}
+    others: dict[str, int] = {}
+    for word, level in sorted(levels.items(), key=lambda item: (item[1], len(item[0]), item[0])):
+        (others if any(shares_prefix(word, kept) for kept in main) else main)[word] = level
+    return main, others
+
+
+def markers(levels: Mapping[str, int], number: int, extended: set[str]) -> str:
+    """Each word as ``word_<page number>``, repeated ``2 * (LEVELS + 1 - level)`` times, once less
+    for a word that extends another page's word ("bptt" extends "bp"): typing that shorter word,
+    a reader more likely means the page it belongs to."""
+    return " ".join(
+        " ".join([f"{word}_{number}"] * (2 * (LEVELS + 1 - level) - (word in extended)))
+        for word, level in levels.items()
+        if WORD.match(word)
+    )
+
+
+def search_fields(
+    terms: Mapping[str, tuple[Iterable[str], Iterable[str]]],
+    known: set[str],
+    segment: Callable[[str], str],
+    separator: re.Pattern[str],
+) -> dict[str, dict[str, str]]:
+    """``{page location: {field: text}}`` for ``terms = {location: (names, misspellings)}``.
+
+    ``segment`` splits Chinese text into words as the search plugin does for page text (jieba
+    with the glossary's dictionary, words joined by U+200B); ``known`` is :func:`vocabulary` of
+    the index.
+    """
+    terms = {location: (list(names), list(misspellings)) for location, (names, misspellings) in terms.items()}
+
+    def word_levels(names: Iterable[str]) -> dict[str, int]:
+        levels: dict[str, int] = {}
+        for name in names:
+            for word in tokens(segment(name), separator):
+                levels[word] = min(levels.get(word, LEVELS), name_level(name, separator))
+        return levels
+
+    every_name = [name for names, misspellings in terms.values() for name in [*names, *misspellings]]
+    known = known | {word for word in word_levels(every_name) if HAN.fullmatch(word)}
+    cut = stems([run for name in every_name for run in HAN.findall(name)], known)
+    own_words = {location: set(word_levels(names)) for location, (names, _) in terms.items()}
+    fields: dict[str, dict[str, str]] = {}
+    for number, location in enumerate(sorted(terms)):
+        names, misspellings = terms[location]
+        main, others = split_groups(longest_words(word_levels(names)))
+        foreign = set().union(*(words for other, words in own_words.items() if other != location))
+        # a misspelling's correctly spelled words ("gradient" of "gradient cheking") must not add,
+        # and a word that is another term's ("梯度" of "梯度 下降") must not compete with it
+        misspelled = {w: lv for w, lv in word_levels(misspellings).items() if w not in own_words[location]}
+        # ... nor count twice for one query ("backpropogation" next to "backpropagation")
+        for word, level in misspelled.items():
+            crowded = word in foreign or any(shares_prefix(word, kept) for kept in main)
+            (others if crowded else main)[word] = level
+        extended = {word for word in own_words[location] if any(word != f and word.startswith(f) for f in foreign)}
+        own_runs = {run for name in [*names, *misspellings] for run in HAN.findall(name)}
+        fields[location] = {
+            "names": markers(main, number, extended),
+            "other_names": markers(others, number, extended),
+            "stems": " ".join(sorted(stem for stem, run in cut.items() if run in own_runs)),
+        }
+    return fields

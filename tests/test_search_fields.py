@@ -1,0 +1,110 @@
+"""What site_tools/search.py puts into each term page's search entry (the ranking itself is tested
+in a real browser by tests/browser/test_search.py; these tests pin down the pieces)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import yaml
+
+from site_tools import search
+from site_tools.catalog import ROOT
+
+SEPARATOR = re.compile(r"[\s\u200b\u3000\-、。，．？！；]+")
+
+
+def no_segmentation(text: str) -> str:
+    return text
+
+
+def search_config() -> dict:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    # mkdocs.yml uses !!python/name tags elsewhere in some setups; ignore any tag here
+    Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+    (plugin,) = [p["search"] for p in config["plugins"] if isinstance(p, dict) and "search" in p]
+    return plugin
+
+
+def test_mkdocs_yml_declares_the_fields_with_their_boosts() -> None:
+    fields = search_config()["fields"]
+    for name, spec in search.FIELDS.items():
+        assert fields.get(name) == spec, f"mkdocs.yml search field {name!r}: {fields.get(name)} != {spec}"
+
+
+def test_the_separator_used_here_is_the_site_s() -> None:
+    assert search_config()["separator"] == SEPARATOR.pattern
+
+
+def test_name_level_counts_words_and_half_words_for_han() -> None:
+    level = lambda name: search.name_level(name, SEPARATOR)  # noqa: E731
+    assert [level("gradient"), level("vanishing gradient"), level("log-sum-exp trick")] == [1, 2, 4]
+    assert [level("梯度"), level("交叉熵"), level("梯度下降"), level("交叉熵损失")] == [1, 2, 2, 3]
+    assert level("S 型函数") == 3  # one word and three characters
+    assert level("a b c d e f") == search.LEVELS
+
+
+def test_a_stem_is_added_only_where_the_query_splitter_would_cut() -> None:
+    # 梯度 is a word of the index, so the worker would look up 梯度下降 as 梯度*
+    # (梯度 itself: its only proper prefix 梯 is not a word, so it is searched whole)
+    assert search.stems(["梯度下降", "梯度"], known={"梯度"}) == {"梯度下": "梯度下降"}
+    # nothing known: the query stays whole, no stem needed
+    assert search.stems(["交叉熵"], known=set()) == {}
+    # a new stem is a known word too: 学习率衰减 then needs its own
+    assert search.stems(["学习率", "学习率衰减"], known={"学习"}) == {"学习": "学习率", "学习率衰": "学习率衰减"}
+
+
+def fields_for(terms: dict) -> dict:
+    return search.search_fields(terms, set(), no_segmentation, SEPARATOR)
+
+
+def frequencies(text: str) -> Counter:
+    return Counter(text.split())
+
+
+def test_markers_say_how_short_the_name_is_and_belong_to_one_page() -> None:
+    fields = fields_for({
+        "a/": (["gradient", "nabla"], []),
+        "b/": (["vanishing gradient"], []),
+    })
+    a, b = frequencies(fields["a/"]["names"]), frequencies(fields["b/"]["names"])
+    (a_gradient,) = [m for m in a if m.startswith("gradient_")]
+    (b_gradient,) = [m for m in b if m.startswith("gradient_")]
+    assert a_gradient != b_gradient  # one marker per page: equal idf for all of them
+    assert a[a_gradient] > b[b_gradient]  # the one-word name weighs more
+    assert all(m.rsplit("_", 1)[1] == a_gradient.rsplit("_", 1)[1] for m in a)
+
+
+def test_a_word_extending_another_page_s_word_weighs_one_less() -> None:
+    fields = fields_for({"a/": (["BP"], []), "b/": (["BPTT"], [])})
+    a, b = frequencies(fields["a/"]["names"]), frequencies(fields["b/"]["names"])
+    assert sum(a.values()) == sum(b.values()) + 1
+
+
+def test_one_query_word_counts_once_per_page() -> None:
+    fields = fields_for({"a/": (["soft max", "softmax", "batchnorm1d", "batchnorm2d"], [])})
+    names = set(frequencies(fields["a/"]["names"]))
+    # "soft" is a prefix of "softmax": only the longer word is kept (every query for one finds it)
+    assert not any(m.startswith("soft_") for m in names) and any(m.startswith("softmax_") for m in names)
+    # words sharing a prefix: one stays in names, the other moves to the low-boost field
+    assert sum(m.startswith("batchnorm") for m in names) == 1
+    assert any(m.startswith("batchnorm") for m in fields["a/"]["other_names"].split())
+
+
+def test_misspellings_add_only_their_misspelled_words() -> None:
+    fields = fields_for({"a/": (["gradient checking"], ["gradient cheking"]), "b/": (["gradient"], ["gradiant"])})
+    a = set(frequencies(fields["a/"]["names"]))
+    assert any(m.startswith("cheking_") for m in a)
+    assert sum(m.startswith("gradient_") for m in a) == 1  # from the real name only
+    # "gradiant" would double the page's match for "gradi..." next to "gradient": low-boost field
+    assert any(m.startswith("gradiant_") for m in fields["b/"]["other_names"].split())
+    assert not any(m.startswith("gradiant_") for m in fields["b/"]["names"].split())
+
+
+def test_untypeable_words_get_no_marker() -> None:
+    # lunr's trimmer would strip "∇" and leave a bare "_<n>" token
+    fields = fields_for({"a/": (["gradient", "∇"], [])})
+    assert all(m[0].isalnum() for m in fields["a/"]["names"].split())

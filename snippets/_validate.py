@@ -110,3 +110,43 @@ def as_real_scalar(value: Any, name: str, *, low: float = -np.inf, high: float =
             allowed = "(not NaN or infinite)"
         raise ValueError(f"{name} must be a finite number {allowed}, got {value}")
     return v
+
+
+def as_int(value: Any, name: str, *, low: int | None = None, high: int | None = None) -> int:
+    """Return an integer hyperparameter (``batch_size``, ``patience``, ``degree``...) as a Python int.
+
+    Accepts Python and NumPy integers (and 0-d integer arrays); booleans, floats (even 3.0),
+    strings and arrays with elements raise ``TypeError``. Values outside the closed interval
+    ``[low, high]`` raise ``ValueError`` naming the argument and the value.
+    """
+    arr = np.asarray(value)
+    if isinstance(value, (bool, np.bool_)) or arr.ndim != 0 or arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    v = int(arr)
+    if (low is not None and v < low) or (high is not None and v > high):
+        if low is not None and high is not None:
+            allowed = f"in [{low}, {high}]"
+        else:
+            allowed = f">= {low}" if low is not None else f"<= {high}"
+        raise ValueError(f"{name} must be an integer {allowed}, got {v}")
+    return v
+
+
+def check_generator(rng: Any, name: str = "rng") -> np.random.Generator:
+    """Return ``rng`` unchanged if it is a ``numpy.random.Generator``, else raise ``TypeError``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
+        )
+    return rng
+
+
+def as_bool(value: Any, name: str) -> bool:
+    """Return a flag (``amsgrad``, ``centered``, ``drop_last``...) as a Python bool.
+
+    Accepts ``True``/``False`` and NumPy booleans only: ints, strings and None raise ``TypeError``
+    naming the argument, so that a value passed in the wrong position is not taken as a flag.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return bool(value)

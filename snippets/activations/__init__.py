@@ -22,3 +22,19 @@ __all__ = [
     "tanh",
     "tanh_backward",
 ]
+
+from snippets.activations.leaky_relu import leaky_relu, leaky_relu_backward  # noqa: E402
+
+__all__ += ["leaky_relu", "leaky_relu_backward"]
+
+from snippets.activations.gelu import gelu, gelu_backward  # noqa: E402
+
+__all__ += ["gelu", "gelu_backward"]
+
+from snippets.activations.silu import silu, silu_backward  # noqa: E402
+
+__all__ += ["silu", "silu_backward"]
+
+from snippets.activations.activation_function import activation_slope, saturation_fraction  # noqa: E402
+
+__all__ += ["activation_slope", "saturation_fraction"]

@@ -1,3 +1,28 @@
 """Attention: letting each position of a sequence look at the others."""
 
-__all__: list[str] = []
+from snippets.attention.attention import (
+    scaled_dot_product_attention,
+    scaled_dot_product_attention_backward,
+)
+
+__all__: list[str] = ["scaled_dot_product_attention", "scaled_dot_product_attention_backward"]
+
+from snippets.attention.self_attention import (  # noqa: E402
+    causal_mask,
+    self_attention,
+    self_attention_backward,
+)
+
+__all__ += ["causal_mask", "self_attention", "self_attention_backward"]
+
+from snippets.attention.multi_head_attention import multi_head_attention  # noqa: E402
+
+__all__ += ["multi_head_attention"]
+
+from snippets.attention.positional_encoding import sinusoidal_positional_encoding  # noqa: E402
+
+__all__ += ["sinusoidal_positional_encoding"]
+
+from snippets.attention.transformer import transformer_encoder_layer  # noqa: E402
+
+__all__ += ["transformer_encoder_layer"]

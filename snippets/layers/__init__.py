@@ -1,3 +1,31 @@
 """Layers: the building blocks networks are stacked from."""
 
 __all__: list[str] = []
+
+from snippets.layers.fully_connected_layer import linear, linear_backward  # noqa: E402
+
+__all__ += ["linear", "linear_backward"]
+
+from snippets.layers.multilayer_perceptron import mlp  # noqa: E402
+
+__all__ += ["mlp"]
+
+from snippets.layers.embedding import embedding, embedding_backward  # noqa: E402
+
+__all__ += ["embedding", "embedding_backward"]
+
+from snippets.layers.convolution import conv2d, conv2d_backward  # noqa: E402
+
+__all__ += ["conv2d", "conv2d_backward"]
+
+from snippets.layers.residual_connection import residual_block, residual_block_backward  # noqa: E402
+
+__all__ += ["residual_block", "residual_block_backward"]
+
+from snippets.layers.padding_and_stride import conv_output_size  # noqa: E402
+
+__all__ += ["conv_output_size"]
+
+from snippets.layers.pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward  # noqa: E402
+
+__all__ += ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]

@@ -31,3 +31,15 @@ __all__ = [
     "huber_loss",
     "huber_loss_backward",
 ]
+
+from snippets.losses.negative_log_likelihood import nll_loss, nll_loss_backward  # noqa: E402
+
+__all__ += ["nll_loss", "nll_loss_backward"]
+
+from snippets.losses.kl_divergence import kl_divergence, kl_divergence_backward  # noqa: E402
+
+__all__ += ["kl_divergence", "kl_divergence_backward"]
+
+from snippets.losses.label_smoothing import smooth_labels  # noqa: E402
+
+__all__ += ["smooth_labels"]

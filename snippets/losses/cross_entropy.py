@@ -9,6 +9,7 @@ from snippets._validate import (
     as_class_indices,
     as_float_array,
     as_grad_out,
+    as_real_scalar,
     check_same_shape,
 )
 from snippets.activations.sigmoid import sigmoid
@@ -53,10 +54,11 @@ def _check_ce_inputs(logits: ArrayLike, target: ArrayLike) -> tuple[np.ndarray, 
 
 
 # --8<-- [start:cross_entropy]
-def cross_entropy(logits: ArrayLike, target: ArrayLike) -> np.floating:
+def cross_entropy(logits: ArrayLike, target: ArrayLike, label_smoothing: float = 0.0) -> np.floating:
     """Mean cross-entropy between the softmax of ``logits`` and ``target``.
 
-    The same value as ``torch.nn.functional.cross_entropy(logits, target)``.
+    The same value as ``torch.nn.functional.cross_entropy(logits, target,
+    label_smoothing=label_smoothing)``.
 
     Parameters
     ----------
@@ -64,33 +66,46 @@ def cross_entropy(logits: ArrayLike, target: ArrayLike) -> np.floating:
         Unnormalised scores for N samples and C classes.
     target : array_like, shape (N,) or (N, C)
         Either integer class indices in ``[0, C)`` or class probabilities (soft labels).
+    label_smoothing : float in [0, 1], default 0.0
+        ε: the target is replaced by ``(1 - ε) * target + ε / C``, where an index target
+        counts as its one-hot row.
 
     Returns
     -------
     numpy scalar
-        ``-mean_n log softmax(logits)[n, target[n]]`` for indices, or
-        ``-mean_n sum_c target[n, c] * log softmax(logits)[n, c]`` for probabilities,
-        in the float dtype of ``logits``.
+        ``-mean_n sum_c t[n, c] * log softmax(logits)[n, c]`` with ``t`` the (smoothed) target
+        distribution; for indices and ε = 0 that is ``-mean_n log softmax(logits)[n, target[n]]``.
+        In the float dtype of ``logits``.
 
     Examples
     --------
     >>> round(float(cross_entropy([[2.0, 0.0, 0.0]], [0])), 6)  # log(1 + 2 e^-2)
     0.239545
+    >>> # ε = 0.3, C = 2, logits 0: every class has log p = -log 2, so the loss stays log 2
+    >>> round(float(cross_entropy([[0.0, 0.0]], [1], label_smoothing=0.3)), 6)
+    0.693147
     """
     logits, target = _check_ce_inputs(logits, target)
+    eps = as_real_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
+    c = logits.shape[1]
     # log p(c | x_n), computed stably from the logits in one step
     log_p = log_softmax(logits, axis=1)
     if target.ndim == 1:
         # pick log p of the true class in each row: -log p(y_n | x_n)
-        picked = log_p[np.arange(len(target)), target]
-        return -np.mean(picked)
-    # soft labels: the expected negative log-probability under the target distribution
+        nll = -log_p[np.arange(len(target)), target]
+        # smoothing: weight 1 - ε on the true class, ε / C spread over all C classes
+        return np.mean((1 - eps) * nll - eps / c * np.sum(log_p, axis=1))
+    # soft labels, mixed with the uniform distribution: (1 - ε) t + ε / C
+    target = (1 - eps) * target + eps / c
+    # the expected negative log-probability under the target distribution
     return -np.mean(np.sum(target * log_p, axis=1))
 # --8<-- [end:cross_entropy]
 
 
 # --8<-- [start:cross_entropy_backward]
-def cross_entropy_backward(grad_out: ArrayLike, logits: ArrayLike, target: ArrayLike) -> np.ndarray:
+def cross_entropy_backward(
+    grad_out: ArrayLike, logits: ArrayLike, target: ArrayLike, label_smoothing: float = 0.0
+) -> np.ndarray:
     """Gradient of :func:`cross_entropy` with respect to ``logits``.
 
     Parameters
@@ -99,26 +114,34 @@ def cross_entropy_backward(grad_out: ArrayLike, logits: ArrayLike, target: Array
         Upstream gradient of the scalar loss (1.0 when the loss is the final output).
     logits : array_like, shape (N, C)
     target : array_like, shape (N,) or (N, C)
+    label_smoothing : float in [0, 1], default 0.0
 
     Returns
     -------
     ndarray, shape (N, C)
-        ``grad_out * (softmax(logits) - onehot(target)) / N`` (for probabilities:
-        ``grad_out * (softmax(logits) * sum_c target - target) / N``).
+        ``grad_out * (softmax(logits) - t) / N`` with ``t = (1 - ε) onehot(target) + ε / C``
+        (for probabilities: ``grad_out * (softmax(logits) * sum_c t - t) / N`` with
+        ``t = (1 - ε) target + ε / C``).
 
     Examples
     --------
     >>> cross_entropy_backward(1.0, [[0.0, 0.0]], [1])
     array([[ 0.5, -0.5]])
+    >>> # ε = 0.5, C = 2: t = (0.25, 0.75); p = (0.5, 0.5) -> p - t = (0.25, -0.25)
+    >>> cross_entropy_backward(1.0, [[0.0, 0.0]], [1], label_smoothing=0.5)
+    array([[ 0.25, -0.25]])
     """
     logits, target = _check_ce_inputs(logits, target)
+    eps = as_real_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
     grad_out = as_grad_out(grad_out, (), logits.dtype)
-    n = logits.shape[0]
+    n, c = logits.shape
     p = softmax(logits, axis=1)
     if target.ndim == 1:
-        # d(-log p_y)/dz = p - onehot(y): subtract 1 at the true class of each row
-        p[np.arange(n), target] -= 1
+        # d(-sum_c t_c log p_c)/dz = p - t, with t = (1 - ε) onehot(y) + ε / C
+        p -= eps / c
+        p[np.arange(n), target] -= 1 - eps
         return grad_out * p / n
+    target = (1 - eps) * target + eps / c
     # rows of target need not sum to 1, so keep the general form p * sum(t) - t
     return grad_out * (p * np.sum(target, axis=1, keepdims=True) - target) / n
 # --8<-- [end:cross_entropy_backward]

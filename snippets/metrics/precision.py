@@ -1,9 +1,10 @@
-"""Precision and the confusion matrix, plus the per-class counting that recall and F1 share.
+"""Precision, plus the label checks and per-class counting that the other metrics share.
 
 Labels are integers (booleans count as 0/1). The counting is done once, here: for every label in
 the sorted union of ``y_true`` and ``y_pred`` it finds the true positives, the predicted positives
-(TP + FP) and the actual positives (TP + FN); :mod:`snippets.metrics.recall` and
-:mod:`snippets.metrics.f1_score` import these private helpers.
+(TP + FP) and the actual positives (TP + FN); :mod:`snippets.metrics.recall`,
+:mod:`snippets.metrics.f1_score` and :mod:`snippets.metrics.confusion_matrix` import these
+private helpers.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from numpy.typing import ArrayLike
 
 from snippets._validate import check_same_shape
 
-__all__ = ["precision", "confusion_matrix"]
+__all__ = ["precision"]
 
 _AVERAGES = ("binary", "micro", "macro", "weighted")
 
@@ -114,41 +115,6 @@ def _divide_and_average(
         return np.mean(ratio)
     return np.sum(ratio * weights) / np.sum(weights)
 # --8<-- [end:divide_and_average]
-
-
-# --8<-- [start:confusion_matrix]
-def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
-    """Count every (true label, predicted label) pair.
-
-    The same matrix as ``sklearn.metrics.confusion_matrix(y_true, y_pred)``.
-
-    Parameters
-    ----------
-    y_true : array_like of int, shape (N,)
-        True class labels (booleans count as 0 and 1).
-    y_pred : array_like of int, shape (N,)
-        Predicted class labels.
-
-    Returns
-    -------
-    ndarray of int64, shape (K, K)
-        ``C[i, j]`` = number of samples whose true label is the i-th and predicted label the
-        j-th of the K labels present in ``y_true`` or ``y_pred``, in sorted order. Rows sum to
-        each label's support, columns to how often it was predicted, the whole matrix to N.
-
-    Examples
-    --------
-    >>> # true 0 predicted 0 once, true 0 predicted 1 once, true 1 predicted 1 twice
-    >>> confusion_matrix([0, 0, 1, 1], [0, 1, 1, 1])
-    array([[1, 1],
-           [0, 2]])
-    """
-    y_true, y_pred = _check_labels(y_true, y_pred)
-    labels, t, p = _label_indices(y_true, y_pred)
-    k = labels.size
-    # each pair (i, j) gets its own bin i * K + j; count them all in one pass
-    return np.bincount(t * k + p, minlength=k * k).reshape(k, k).astype(np.int64, copy=False)
-# --8<-- [end:confusion_matrix]
 
 
 # --8<-- [start:precision]

@@ -1,5 +1,8 @@
 """Normalization: rescaling activations so training behaves."""
 
 from snippets.normalization.batch_normalization import batch_norm, batch_norm_backward
+from snippets.normalization.layer_normalization import layer_norm, layer_norm_backward
+from snippets.normalization.rms_normalization import rms_norm, rms_norm_backward
+from snippets.normalization.standardization import standardize
 
-__all__ = ["batch_norm", "batch_norm_backward"]
+__all__ = ["batch_norm", "batch_norm_backward", "layer_norm", "layer_norm_backward", "rms_norm", "rms_norm_backward", "standardize"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, as_real_scalar, check_shape
+from snippets._validate import as_bool, as_float_array, as_grad_out, as_real_scalar, check_shape
 
 __all__ = ["batch_norm", "batch_norm_backward"]
 
@@ -157,8 +157,7 @@ def batch_norm(
     (array([0.2]), array([1.]))
     """
     x, gamma, beta = _check_inputs(x, gamma, beta)
-    if not isinstance(training, (bool, np.bool_)):
-        raise TypeError(f"training must be a bool, got {type(training).__name__}")
+    training = as_bool(training, "training")
     momentum = as_real_scalar(momentum, "momentum", low=0.0, high=1.0)
     eps = _check_eps(eps)
     if (running_mean is None) != (running_var is None):

@@ -1,3 +1,23 @@
 """Probability: the quantities deep learning borrows from statistics and information theory."""
 
 __all__: list[str] = []
+
+from snippets.probability.entropy import entropy  # noqa: E402
+
+__all__ += ["entropy"]
+
+from snippets.probability.maximum_likelihood import (  # noqa: E402
+    categorical_mle,
+    gaussian_mle,
+    gaussian_mle_backward,
+)
+
+__all__ += ["gaussian_mle", "gaussian_mle_backward", "categorical_mle"]
+
+from snippets.probability.logits import logit, logit_backward  # noqa: E402
+
+__all__ += ["logit", "logit_backward"]
+
+from snippets.probability.log_sum_exp import logsumexp, logsumexp_backward  # noqa: E402
+
+__all__ += ["logsumexp", "logsumexp_backward"]

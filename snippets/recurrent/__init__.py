@@ -10,3 +10,11 @@ __all__: list[str] = [
     "gru_cell",
     "gru_cell_backward",
 ]
+
+from snippets.recurrent.recurrent_neural_network import rnn, rnn_cell, rnn_cell_backward  # noqa: E402
+
+__all__ += ["rnn_cell", "rnn_cell_backward", "rnn"]
+
+from snippets.recurrent.backpropagation_through_time import rnn_backward  # noqa: E402
+
+__all__ += ["rnn_backward"]

@@ -24,3 +24,11 @@ __all__ = [
     "dropout",
     "dropout_backward",
 ]
+
+from snippets.regularization.early_stopping import early_stopping_epoch, generalization_loss  # noqa: E402
+
+__all__ += ["early_stopping_epoch", "generalization_loss"]
+
+from snippets.regularization.data_augmentation import random_crop, random_horizontal_flip  # noqa: E402
+
+__all__ += ["random_horizontal_flip", "random_crop"]

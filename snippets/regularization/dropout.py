@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_real_scalar, check_same_shape
+from snippets._validate import as_bool, as_float_array, as_real_scalar, check_same_shape
 
 __all__ = ["dropout", "dropout_backward"]
 
@@ -65,8 +65,7 @@ def dropout(
         raise TypeError(
             f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
         )
-    if not isinstance(training, (bool, np.bool_)):
-        raise TypeError(f"training must be a bool, got {type(training).__name__}")
+    training = as_bool(training, "training")
     if not training:
         # evaluation: the identity (a copy, so editing y can never change the caller's x)
         return x.copy(), np.ones(x.shape, dtype=bool)

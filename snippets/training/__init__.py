@@ -1,3 +1,19 @@
 """Training: the vocabulary of the training loop and of judging a model."""
 
-__all__: list[str] = []
+from snippets.training.bias_variance_tradeoff import bias_variance_decomposition
+from snippets.training.epoch import batch_indices, iterations_per_epoch
+from snippets.training.hyperparameter import grid_search, random_search
+from snippets.training.overfitting import polynomial_features, polynomial_fit
+from snippets.training.train_validation_test_split import split_sizes, train_val_test_split
+
+__all__: list[str] = [
+    "iterations_per_epoch",
+    "batch_indices",
+    "split_sizes",
+    "train_val_test_split",
+    "polynomial_features",
+    "polynomial_fit",
+    "bias_variance_decomposition",
+    "grid_search",
+    "random_search",
+]

@@ -19,3 +19,17 @@ CASES += [
     Case("relu", lambda r: (_relu_away_from_kink(r, (3, 4)),)),
     Case("tanh", lambda r: (r.normal(size=(3, 4)) * 3,)),
 ]
+
+CASES += [
+    Case("leaky_relu", lambda r: (_relu_away_from_kink(r, (3, 4)),)),
+    Case("leaky_relu", lambda r: (_relu_away_from_kink(r, (5,)),), kwargs={"negative_slope": 0.2}, label="slope0.2"),
+]
+
+CASES += [
+    Case("gelu", lambda r: (r.normal(size=(3, 4)) * 3,)),
+    Case("gelu", lambda r: (r.normal(size=(5,)) * 3,), kwargs={"approximate": "tanh"}, label="tanh"),
+]
+
+CASES += [
+    Case("silu", lambda r: (r.normal(size=(3, 4)) * 3,)),
+]

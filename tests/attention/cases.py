@@ -1,5 +1,43 @@
-"""Gradient-check cases for snippets.attention (collected by tests/cases.py)."""
+"""Gradient-check cases for snippets.attention (collected by tests/cases.py).
+
+Small on purpose (the checker evaluates the function twice per input element), with a batch of
+two and L != S so that a transposed axis cannot pass unnoticed.
+"""
+
+import numpy as np
 
 from tests.gradcheck import Case
 
-CASES: list[Case] = []
+
+def _qkv(r, batch=(2,), length=3, source=4, e=3, ev=2) -> tuple:
+    """query (..., L, E), key (..., S, E), value (..., S, Ev), normal with std 1."""
+    return tuple(r.normal(size=(*batch, n, d)) for n, d in ((length, e), (source, e), (source, ev)))
+
+
+# a boolean mask with one fully masked query row (its output and gradients are 0)
+_BOOL_MASK = np.array([[True, False, True, True], [False, False, False, False], [True, True, False, True]])
+
+# masks are passed positionally (kwargs must stay JSON-serialisable for tests/test_standalone.py)
+_FLOAT_MASK = np.array([[0.0, -1.0, 2.0, -np.inf]] * 3)
+
+CASES = [
+    Case("scaled_dot_product_attention", _qkv, wrt=(0, 1, 2)),
+    Case("scaled_dot_product_attention", lambda r: _qkv(r, length=4), wrt=(0, 1, 2),
+         kwargs={"is_causal": True}, label="causal"),
+    Case("scaled_dot_product_attention", lambda r: (*_qkv(r), _BOOL_MASK), wrt=(0, 1, 2),
+         kwargs={"scale": 0.7}, label="bool-mask"),
+    Case("scaled_dot_product_attention", lambda r: (*_qkv(r), _FLOAT_MASK), wrt=(0, 1, 2),
+         label="float-mask"),
+]
+
+
+def _self_attention(r, batch=(2,), length=4, d=3, e=2, ev=3) -> tuple:
+    """x (..., L, D), w_q (E, D), w_k (E, D), w_v (Ev, D); weights of scale 0.8."""
+    shapes = [(*batch, length, d), (e, d), (e, d), (ev, d)]
+    return tuple(r.normal(size=s) * (1.0 if i == 0 else 0.8) for i, s in enumerate(shapes))
+
+
+CASES += [
+    Case("self_attention", _self_attention, wrt=(0, 1, 2, 3)),
+    Case("self_attention", _self_attention, wrt=(0, 1, 2, 3), kwargs={"is_causal": True}, label="causal"),
+]

@@ -3,3 +3,53 @@
 from tests.gradcheck import Case
 
 CASES: list[Case] = []
+
+# linear: the bias is passed so that all three gradients are checked; x has two leading axes
+CASES += [
+    Case("linear", lambda r: (r.normal(size=(2, 3, 4)), r.normal(size=(5, 4)), r.normal(size=5)), wrt=(0, 1, 2)),
+]
+
+# embedding: indices (2, 4) drawn from 5 ids, so some repeat; only the weight is differentiable
+CASES += [
+    Case("embedding", lambda r: (r.integers(0, 5, size=(2, 4)), r.normal(size=(5, 3))), wrt=(1,)),
+]
+
+# conv2d: non-square kernels and images, several channels; stride and padding both > 1 and unequal
+CASES += [
+    Case("conv2d", lambda r: (r.normal(size=(2, 3, 5, 4)), r.normal(size=(2, 3, 3, 2)), r.normal(size=2)), wrt=(0, 1, 2)),
+    Case(
+        "conv2d",
+        lambda r: (r.normal(size=(1, 2, 7, 6)), r.normal(size=(3, 2, 3, 3)), r.normal(size=3)),
+        wrt=(0, 1, 2),
+        kwargs={"stride": (2, 3), "padding": (1, 2)},
+        label="stride-padding",
+    ),
+]
+
+# residual_block: x (3, 4), branch 4 -> 5 -> 4; normal pre-activations are almost surely clear of relu's kink
+CASES += [
+    Case(
+        "residual_block",
+        lambda r: (r.normal(size=(3, 4)), r.normal(size=(5, 4)), r.normal(size=5), r.normal(size=(4, 5)), r.normal(size=4)),
+        wrt=(0, 1, 2, 3, 4),
+    ),
+]
+
+# pooling: max pooling on a permutation of 0..size-1 (distinct values 1 apart: no ties for the finite
+# differences to straddle); overlapping windows (stride < kernel) with padding, and the default tiling
+CASES += [
+    Case("max_pool2d", lambda r: (r.permutation(2 * 2 * 6 * 5).reshape(2, 2, 6, 5).astype(float),), kwargs={"kernel_size": 2}),
+    Case(
+        "max_pool2d",
+        lambda r: (r.permutation(1 * 3 * 7 * 6).reshape(1, 3, 7, 6).astype(float),),
+        kwargs={"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 1)},
+        label="overlap-padding",
+    ),
+    Case("avg_pool2d", lambda r: (r.normal(size=(2, 2, 6, 5)),), kwargs={"kernel_size": 2}),
+    Case(
+        "avg_pool2d",
+        lambda r: (r.normal(size=(1, 3, 7, 6)),),
+        kwargs={"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 1)},
+        label="overlap-padding",
+    ),
+]

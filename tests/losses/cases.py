@@ -23,3 +23,21 @@ CASES += [
     Case("huber_loss", lambda r: _pred_and_target(r, (3, 4))),
     Case("huber_loss", lambda r: _pred_and_target(r, (5,)), kwargs={"delta": 0.5}, label="delta0.5"),
 ]
+
+CASES += [
+    Case("cross_entropy", lambda r: (r.normal(size=(4, 5)) * 2, r.integers(0, 5, size=4)),
+         kwargs={"label_smoothing": 0.2}, label="indices-smoothed"),
+    Case("cross_entropy", lambda r: (r.normal(size=(4, 5)) * 2, probability_rows(r, (4, 5))),
+         kwargs={"label_smoothing": 0.2}, label="probs-smoothed"),
+]
+
+CASES += [
+    # any real numbers will do: nll_loss does not require its input to be log-probabilities
+    Case("nll_loss", lambda r: (r.normal(size=(4, 5)) - 2.0, r.integers(0, 5, size=4))),
+]
+
+CASES += [
+    Case("kl_divergence", lambda r: (probability_rows(r, (3, 4)), probability_rows(r, (3, 4))), wrt=(0, 1)),
+    Case("kl_divergence", lambda r: (probability_rows(r, (5, 2)).T, probability_rows(r, (5, 2)).T),
+         wrt=(0, 1), kwargs={"axis": 0}, label="axis0"),
+]

@@ -38,6 +38,28 @@ def test_cross_entropy_hand_values() -> None:
     np.testing.assert_allclose(cross_entropy_backward(1.0, logits, [1, 0]), expected, rtol=1e-14)
 
 
+def test_label_smoothing_hand_values() -> None:
+    # uniform logits: every log p is -log C, so any target distribution gives log C
+    for eps in (0.0, 0.3, 1.0):
+        assert math.isclose(cross_entropy(np.zeros((3, 4)), [0, 1, 3], label_smoothing=eps), math.log(4), rel_tol=1e-15)
+    # logits (ln 1, ln 3): p = (1/4, 3/4). Target 1 with eps = 0.5, C = 2: t = 0.5 * (0, 1) + 0.25 = (1/4, 3/4)
+    # = p, so the loss is the entropy -(1/4 ln 1/4 + 3/4 ln 3/4) and the gradient p - t is 0
+    logits = np.log([[1.0, 3.0]])
+    entropy = -(0.25 * math.log(0.25) + 0.75 * math.log(0.75))
+    assert math.isclose(cross_entropy(logits, [1], label_smoothing=0.5), entropy, rel_tol=1e-15)
+    assert math.isclose(cross_entropy(logits, [[0.0, 1.0]], label_smoothing=0.5), entropy, rel_tol=1e-15)
+    np.testing.assert_allclose(cross_entropy_backward(1.0, logits, [1], label_smoothing=0.5), [[0.0, 0.0]], atol=1e-16)
+    # eps = 1: the target is uniform (1/2, 1/2) whatever the label: loss -(ln 1/4 + ln 3/4) / 2,
+    # gradient p - 1/2 = (-1/4, 1/4)
+    assert math.isclose(cross_entropy(logits, [0], label_smoothing=1.0), -math.log(3 / 16) / 2, rel_tol=1e-15)
+    np.testing.assert_allclose(cross_entropy_backward(1.0, logits, [0], label_smoothing=1.0), [[-0.25, 0.25]], rtol=1e-15)
+    # soft target (1, 1) (rows need not sum to 1) with eps = 0.5: t = (0.75, 0.75), sum 1.5;
+    # gradient p * 1.5 - t = (3/8 - 3/4, 9/8 - 3/4) = (-3/8, 3/8)
+    np.testing.assert_allclose(
+        cross_entropy_backward(1.0, logits, [[1.0, 1.0]], label_smoothing=0.5), [[-0.375, 0.375]], rtol=1e-15
+    )
+
+
 def test_binary_cross_entropy_hand_values() -> None:
     # -(ln 0.5 + ln 0.5)/2 = ln 2 ; p = 0.75, y = 1 -> -ln 0.75
     assert math.isclose(binary_cross_entropy([0.5, 0.5], [1.0, 0.0]), math.log(2), rel_tol=1e-15)
@@ -77,11 +99,31 @@ def test_one_hot_probabilities_equal_indices(data) -> None:
     )
 
 
-@given(logits_and_targets(elements=st.floats(-20, 20)))
-def test_gradient_rows_sum_to_zero(data) -> None:
-    # softmax(z) - onehot sums to 1 - 1 = 0 in each row
+@given(logits_and_targets(elements=st.floats(-20, 20)), st.floats(0, 1))
+def test_smoothed_indices_equal_smoothed_one_hot(data, eps) -> None:
+    # torch's definition: an index target with smoothing is the one-hot row mixed with uniform
     logits, target = data
-    np.testing.assert_allclose(cross_entropy_backward(1.0, logits, target).sum(axis=1), 0.0, atol=1e-15)
+    c = logits.shape[1]
+    smoothed = (1 - eps) * np.eye(c)[target] + eps / c
+    np.testing.assert_allclose(
+        cross_entropy(logits, target, label_smoothing=eps), cross_entropy(logits, smoothed), rtol=1e-12, atol=1e-14
+    )
+    np.testing.assert_allclose(
+        cross_entropy(logits, np.eye(c)[target], label_smoothing=eps), cross_entropy(logits, smoothed),
+        rtol=1e-12, atol=1e-14,
+    )
+    np.testing.assert_allclose(
+        cross_entropy_backward(1.0, logits, target, label_smoothing=eps),
+        cross_entropy_backward(1.0, logits, smoothed), atol=1e-15,
+    )
+
+
+@given(logits_and_targets(elements=st.floats(-20, 20)), st.floats(0, 1))
+def test_gradient_rows_sum_to_zero(data, eps) -> None:
+    # softmax(z) - t sums to 1 - 1 = 0 in each row, smoothed or not
+    logits, target = data
+    grad = cross_entropy_backward(1.0, logits, target, label_smoothing=eps)
+    np.testing.assert_allclose(grad.sum(axis=1), 0.0, atol=1e-15)
 
 
 @given(arrays(np.float64, st.integers(1, 20), elements=st.floats(-10, 10)), st.data())
@@ -107,6 +149,8 @@ def test_stable_up_to_1e4(dtype, x: np.ndarray, data) -> None:
         binary_cross_entropy_backward(1.0, p, y),
         cross_entropy(x[None, :], [0]),
         cross_entropy_backward(1.0, x[None, :], [0]),
+        cross_entropy(x[None, :], [0], label_smoothing=0.1),
+        cross_entropy_backward(1.0, x[None, :], [0], label_smoothing=0.1),
     ]
     for v in values:
         assert v.dtype == dtype and np.all(np.isfinite(v))
@@ -140,6 +184,16 @@ def test_cross_entropy_rejects_bad_shapes_and_classes() -> None:
         cross_entropy_backward(np.ones(2), np.zeros((2, 3)), [0, 1])
 
 
+@pytest.mark.parametrize("fn", [cross_entropy, lambda z, t, **kw: cross_entropy_backward(1.0, z, t, **kw)])
+def test_cross_entropy_rejects_bad_label_smoothing(fn) -> None:
+    for bad in (-0.1, 1.5, np.nan):
+        with pytest.raises(ValueError, match=r"label_smoothing must be a finite number in \[0, 1\], got"):
+            fn(np.zeros((2, 3)), [0, 1], label_smoothing=bad)
+    for bad in ("0.1", None, [0.1]):
+        with pytest.raises(TypeError, match="label_smoothing must be a real number"):
+            fn(np.zeros((2, 3)), [0, 1], label_smoothing=bad)
+
+
 @pytest.mark.parametrize("fn", [binary_cross_entropy, binary_cross_entropy_with_logits])
 def test_binary_losses_reject_mismatched_shapes(fn) -> None:
     with pytest.raises(ValueError, match=r"y must have the same shape as (p|z).*\(3,\).*\(3, 1\)"):
@@ -158,7 +212,8 @@ def test_binary_cross_entropy_rejects_non_probabilities() -> None:
 # ---------------------------------------------------------------- PyTorch
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("soft", [False, True], ids=["indices", "probabilities"])
-def test_cross_entropy_matches_torch(dtype, soft) -> None:
+@pytest.mark.parametrize("eps", [0.0, 0.1, 1.0])
+def test_cross_entropy_matches_torch(dtype, soft, eps) -> None:
     torch = require("torch")
     rng = np.random.default_rng(2)
     logits = (rng.normal(size=(16, len(EXTREMES))) * rng.choice([1, 10, 1000], size=(16, 1))).astype(dtype)
@@ -169,12 +224,13 @@ def test_cross_entropy_matches_torch(dtype, soft) -> None:
     else:
         target = rng.integers(0, logits.shape[1], size=16)
     ref_loss, (ref_grad,) = torch_forward_backward(
-        torch.nn.functional.cross_entropy, [logits, target], np.array(1.5), wrt=[0]
+        lambda z, t: torch.nn.functional.cross_entropy(z, t, label_smoothing=eps), [logits, target],
+        np.array(1.5), wrt=[0],
     )
     # the loss is a mean of terms as large as max|logit|; rounding is relative to that size
     scale = float(np.max(np.abs(logits)))
-    assert_matches(cross_entropy(logits, target), ref_loss, dtype, scale=scale)
-    assert_matches(cross_entropy_backward(1.5, logits, target), ref_grad, dtype)
+    assert_matches(cross_entropy(logits, target, label_smoothing=eps), ref_loss, dtype, scale=scale)
+    assert_matches(cross_entropy_backward(1.5, logits, target, label_smoothing=eps), ref_grad, dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

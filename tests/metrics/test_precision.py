@@ -1,8 +1,7 @@
-"""precision / confusion_matrix and the shared label checks: hand values, properties, bad input, scikit-learn."""
+"""precision and the shared label checks: hand values, properties, bad input, scikit-learn."""
 
 from __future__ import annotations
 
-import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -11,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from snippets import confusion_matrix, f1_score, fbeta_score, precision, recall
+from snippets import f1_score, fbeta_score, precision, recall
 from tests.reference import require
 
 AVERAGES = ("binary", "micro", "macro", "weighted")
@@ -42,15 +41,6 @@ def test_binary_hand_values() -> None:
     assert precision(BIN_TRUE, BIN_PRED, pos_label=0) == exact(3, 4)
     # a single division of counts: exactly the rounded fraction, for every label set
     assert precision(BIN_TRUE + 5, BIN_PRED + 5, pos_label=6) == exact(3, 6)
-
-
-def test_confusion_matrix_hand_values() -> None:
-    np.testing.assert_array_equal(confusion_matrix(MC_TRUE, MC_PRED), [[1, 1, 1], [0, 2, 0], [1, 0, 0]])
-    # binary example: rows (true 0, true 1) = (TN FP; FN TP) = (3 3; 1 3)
-    np.testing.assert_array_equal(confusion_matrix(BIN_TRUE, BIN_PRED), [[3, 3], [1, 3]])
-    # a label only predicted (7) gets an all-zero row; one only true (-2) an all-zero column
-    np.testing.assert_array_equal(confusion_matrix([-2, 0, 0], [0, 0, 7]), [[0, 1, 0], [0, 1, 1], [0, 0, 0]])
-    assert confusion_matrix(MC_TRUE, MC_PRED).dtype == np.int64
 
 
 def test_multiclass_hand_values() -> None:
@@ -93,7 +83,6 @@ def test_extreme_label_values(dtype) -> None:
     y_true, y_pred = np.array([lo, hi], dtype=dtype)[BIN_TRUE], np.array([lo, hi], dtype=dtype)[BIN_PRED]
     assert precision(y_true, y_pred, pos_label=hi) == precision(BIN_TRUE, BIN_PRED)
     assert precision(y_true, y_pred, pos_label=lo) == precision(BIN_TRUE, BIN_PRED, pos_label=0)
-    np.testing.assert_array_equal(confusion_matrix(y_true, y_pred), confusion_matrix(BIN_TRUE, BIN_PRED))
 
 
 def test_inputs_are_not_modified() -> None:
@@ -102,7 +91,6 @@ def test_inputs_are_not_modified() -> None:
     y_pred.setflags(write=False)
     for average in MULTI:
         precision(y_true, y_pred, average=average)
-    confusion_matrix(y_true, y_pred)
     np.testing.assert_array_equal(y_true, MC_TRUE)
     np.testing.assert_array_equal(y_pred, MC_PRED)
 
@@ -133,20 +121,6 @@ def test_permuting_samples_changes_nothing(pair, average, random) -> None:
     order = np.array(random.sample(range(y_true.size), y_true.size))
     # the counts are the same integers, so the result is bit-for-bit the same
     assert precision(y_true[order], y_pred[order], average=average) == precision(y_true, y_pred, average=average)
-    np.testing.assert_array_equal(confusion_matrix(y_true[order], y_pred[order]), confusion_matrix(y_true, y_pred))
-
-
-@given(label_pairs())
-def test_confusion_matrix_margins(pair) -> None:
-    y_true, y_pred = pair
-    cm = confusion_matrix(y_true, y_pred)
-    labels = np.union1d(y_true, y_pred)
-    assert cm.shape == (labels.size, labels.size)
-    assert cm.sum() == y_true.size  # every sample counted once
-    # rows sum to how often each label is true, columns to how often it is predicted
-    np.testing.assert_array_equal(cm.sum(axis=1), (y_true[:, None] == labels).sum(axis=0))
-    np.testing.assert_array_equal(cm.sum(axis=0), (y_pred[:, None] == labels).sum(axis=0))
-    assert np.trace(cm) == np.sum(y_true == y_pred)
 
 
 @given(label_pairs())
@@ -219,13 +193,6 @@ def test_bad_average_and_pos_label(metric) -> None:
         metric([0, 1], [0, 1], pos_label=1.0)
     with pytest.raises(TypeError, match="pos_label must be an integer label, got bool"):
         metric([0, 1], [0, 1], pos_label=True)
-
-
-def test_confusion_matrix_bad_labels() -> None:
-    with pytest.raises(ValueError, match=r"y_true has shape \(2,\), y_pred has shape \(3,\)"):
-        confusion_matrix([0, 1], [0, 1, 1])
-    with pytest.raises(TypeError, match="y_true must hold integer class labels, got float dtype float32"):
-        confusion_matrix(np.zeros(2, dtype=np.float32), [0, 1])
 
 
 # ---------------------------------------------------------------- scikit-learn
@@ -304,15 +271,3 @@ def test_precision_binary_matches_sklearn() -> None:
                 assert precision(y_true, y_pred, pos_label=pos_label) == ref, (y_true, y_pred, pos_label)
                 checked += 1
     assert checked > 200  # the binary pairs, each with both labels as pos_label
-
-
-def test_confusion_matrix_matches_sklearn() -> None:
-    metrics = require("sklearn.metrics")
-    for y_true, y_pred in PAIRS:
-        with warnings.catch_warnings():
-            # sklearn warns when only one label occurs (its matrix is then 1 x 1, as ours)
-            warnings.filterwarnings("ignore", message="A single label was found", category=UserWarning)
-            ref = metrics.confusion_matrix(y_true, y_pred)
-        ours = confusion_matrix(y_true, y_pred)
-        assert ours.dtype == ref.dtype
-        np.testing.assert_array_equal(ours, ref)

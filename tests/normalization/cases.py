@@ -12,4 +12,26 @@ CASES: list[Case] = [
         kwargs={"eps": 0.1},
         label="nchw-eps",
     ),
+    # layer_norm: (N, D) with weight and bias; and (N, L, H, W) over the last two dims
+    Case(
+        "layer_norm",
+        lambda r: (r.normal(size=(4, 5)) * 2 + 1, 5, r.normal(size=5), r.normal(size=5)),
+        wrt=(0, 2, 3),
+    ),
+    Case(
+        "layer_norm",
+        lambda r: (r.normal(size=(2, 3, 2, 3)), (2, 3), r.normal(size=(2, 3)), r.normal(size=(2, 3))),
+        wrt=(0, 2, 3),
+        kwargs={"eps": 0.1},
+        label="2d-eps",
+    ),
+    # rms_norm: (N, D) with a gain and the default eps; (N, L, H, W) over two dims with eps given
+    Case("rms_norm", lambda r: (r.normal(size=(4, 5)) + 0.5, 5, r.normal(size=5)), wrt=(0, 2)),
+    Case(
+        "rms_norm",
+        lambda r: (r.normal(size=(2, 3, 2, 3)), (2, 3), r.normal(size=(2, 3))),
+        wrt=(0, 2),
+        kwargs={"eps": 0.1},
+        label="2d-eps",
+    ),
 ]

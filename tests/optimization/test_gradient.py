@@ -1,4 +1,4 @@
-"""numerical_gradient and gradient_descent."""
+"""numerical_gradient (gradient_descent has its own file, test_gradient_descent.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from snippets import gradient_descent, numerical_gradient
+from snippets import numerical_gradient
 
 
 def test_numerical_gradient_of_known_functions() -> None:
@@ -42,27 +42,3 @@ def test_numerical_gradient_bad_input() -> None:
     with pytest.raises(TypeError, match="x must be"):
         numerical_gradient(np.sum, ["a"])
 
-
-def test_gradient_descent_on_a_quadratic() -> None:
-    # f = x^2 / 2 -> x_{k+1} = (1 - lr) x_k, so x_k = x0 (1 - lr)^k exactly
-    path = gradient_descent(lambda x: x, np.array([[4.0, -2.0]]), lr=0.5, steps=5)
-    assert path.shape == (6, 1, 2)
-    expected = np.array([[4.0, -2.0]]) * (0.5 ** np.arange(6))[:, None, None]
-    np.testing.assert_array_equal(path, expected)
-
-
-def test_gradient_descent_keeps_x0_and_dtype() -> None:
-    x0 = np.array([1.0, 2.0], dtype=np.float32)
-    x0.setflags(write=False)
-    path = gradient_descent(lambda x: 2 * x, x0, lr=0.1, steps=0)
-    assert path.shape == (1, 2) and path.dtype == np.float32
-    np.testing.assert_array_equal(path[0], x0)
-
-
-def test_gradient_descent_bad_input() -> None:
-    with pytest.raises(ValueError, match="lr must be a positive"):
-        gradient_descent(lambda x: x, [1.0], lr=-1.0, steps=3)
-    with pytest.raises(ValueError, match="steps must be a non-negative integer"):
-        gradient_descent(lambda x: x, [1.0], lr=0.1, steps=2.5)
-    with pytest.raises(ValueError, match=r"grad_fn must return shape \(2,\), got \(3,\)"):
-        gradient_descent(lambda x: np.ones(3), [1.0, 2.0], lr=0.1, steps=1)

@@ -17,3 +17,12 @@ CASES = [
     Case("lstm_cell", lambda r: _cell(r, gates=4, states=2), wrt=tuple(range(7))),
     Case("gru_cell", lambda r: _cell(r, gates=3, states=1), wrt=tuple(range(6))),
 ]
+
+# rnn_cell: one "gate" (the tanh layer), one state
+CASES += [Case("rnn_cell", lambda r: _cell(r, gates=1, states=1), wrt=tuple(range(6)))]
+
+# rnn_backward takes one upstream gradient (for the outputs) while rnn returns (outputs, h_T): the
+# generic checker would pass two, so BPTT is checked against finite differences in its own test
+CHECKED_ELSEWHERE = {
+    "rnn": "tests/recurrent/test_backpropagation_through_time.py::test_backward_matches_finite_differences",
+}

@@ -64,6 +64,9 @@ def relu_backward(grad_out: ArrayLike, x: ArrayLike) -> np.ndarray:
     grad_out = as_grad_out(grad_out, x.shape, x.dtype)
     # slope 1 on the open half-line x > 0, slope 0 elsewhere (0 at the kink, as PyTorch)
     passed = np.where(x > 0, grad_out, 0)
-    # NaN in, NaN out: a NaN input has no slope
-    return np.where(np.isnan(x), x, passed)
+    # NaN in, NaN out: a NaN input has no slope (written over, only where x has a NaN)
+    nan = np.isnan(x)
+    if nan.any():
+        passed[nan] = x[nan]
+    return passed
 # --8<-- [end:relu_backward]

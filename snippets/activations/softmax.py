@@ -36,9 +36,10 @@ def softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     z = np.atleast_1d(x)  # a 0-d input is a single class: its softmax is 1
     # subtract the max along the axis: every exponent is <= 0, so exp cannot overflow
     shifted = z - np.max(z, axis=axis, keepdims=True, initial=-np.inf)
-    e = np.exp(shifted)
-    # normalise: p_i = e_i / sum_j e_j
-    return (e / np.sum(e, axis=axis, keepdims=True)).reshape(x.shape)
+    e = np.exp(shifted, out=shifted)  # in place: the shifted values are not needed again
+    # normalise: p_i = e_i / sum_j e_j (in place too: one new array in all)
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e.reshape(x.shape)
 # --8<-- [end:softmax]
 
 
@@ -101,7 +102,8 @@ def log_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     z = np.atleast_1d(x)
     # log p_i = (x_i - m) - log(sum_j exp(x_j - m)), with m the max along the axis
     shifted = z - np.max(z, axis=axis, keepdims=True, initial=-np.inf)
-    return (shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))).reshape(x.shape)
+    shifted -= np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))  # in place: no new array
+    return shifted.reshape(x.shape)
 # --8<-- [end:log_softmax]
 
 

@@ -66,7 +66,11 @@ def tanh_backward(grad_out: ArrayLike, x: ArrayLike) -> np.ndarray:
     # u = e^{-2|x|} lies in [0, 1]: no overflow, and it underflows only where sech^2 does too
     u = np.exp(-2 * np.abs(x))
     # sech^2 x = 4 / (e^x + e^-x)^2 = 4u / (1 + u)^2, with no subtraction to cancel
-    sech2 = 4 * u / (1 + u) ** 2
+    # (the denominator (1 + u)^2 is formed in u's buffer: no new arrays)
+    sech2 = 4 * u
+    u += 1
+    u **= 2
+    sech2 /= u
     # where sech^2 rounds to 1 (|x| below about 1e-8) rounding can land one ulp above its maximum, 1
     return grad_out * np.minimum(sech2, 1)
 # --8<-- [end:tanh_backward]

@@ -93,6 +93,9 @@ def cross_entropy(logits: ArrayLike, target: ArrayLike, label_smoothing: float =
     if target.ndim == 1:
         # pick log p of the true class in each row: -log p(y_n | x_n)
         nll = -log_p[np.arange(len(target)), target]
+        if eps == 0:
+            # no smoothing: a -inf logit of another class must not enter (0 * -inf is NaN)
+            return np.mean(nll)
         # smoothing: weight 1 - ε on the true class, ε / C spread over all C classes
         return np.mean((1 - eps) * nll - eps / c * np.sum(log_p, axis=1))
     # soft labels, mixed with the uniform distribution: (1 - ε) t + ε / C
@@ -140,7 +143,10 @@ def cross_entropy_backward(
         # d(-sum_c t_c log p_c)/dz = p - t, with t = (1 - ε) onehot(y) + ε / C
         p -= eps / c
         p[np.arange(n), target] -= 1 - eps
-        return grad_out * p / n
+        # times grad_out / N, in place
+        p *= grad_out
+        p /= n
+        return p
     target = (1 - eps) * target + eps / c
     # rows of target need not sum to 1, so keep the general form p * sum(t) - t
     return grad_out * (p * np.sum(target, axis=1, keepdims=True) - target) / n

@@ -235,11 +235,12 @@ def batch_norm_backward(
     inv_std = 1 / np.sqrt(var + eps)
     x_hat = centred * _as_channel(inv_std, x.ndim)
     # y = gamma * x_hat + beta: the parameters' gradients are per-channel sums
+    g_x_hat = g * x_hat
     dbeta = np.sum(g, axis=axes)
-    dgamma = np.sum(g * x_hat, axis=axes)
+    dgamma = np.sum(g_x_hat, axis=axes)
     # through x_hat, the mean and the variance at once (the compact closed form)
     g_mean = np.mean(g, axis=axes, keepdims=True)
-    gx_mean = np.mean(g * x_hat, axis=axes, keepdims=True)
+    gx_mean = np.mean(g_x_hat, axis=axes, keepdims=True)
     dx = _as_channel(gamma * inv_std, x.ndim) * (g - g_mean - x_hat * gx_mean)
     return dx, dgamma, dbeta
 # --8<-- [end:batch_norm_backward]

@@ -162,6 +162,13 @@ def test_nan_in_nan_out() -> None:
     assert np.isnan(binary_cross_entropy_with_logits([np.nan], [1.0]))
 
 
+def test_minus_inf_logit_of_another_class_is_a_zero_probability() -> None:
+    # logits [0, -inf, 1], class 0: p = 1 / (1 + e), so the loss is log(1 + e) (PyTorch: 1.3133)
+    assert cross_entropy([[0.0, -np.inf, 1.0]], [0]) == pytest.approx(np.log1p(np.e), rel=1e-15)
+    # with smoothing, ε / C of the target sits on a class of probability 0: the loss is +inf, as in PyTorch
+    assert cross_entropy([[0.0, -np.inf, 1.0]], [0], label_smoothing=0.1) == np.inf
+
+
 # ---------------------------------------------------------------- bad input
 def test_cross_entropy_rejects_bad_shapes_and_classes() -> None:
     with pytest.raises(ValueError, match=r"logits must be a non-empty 2-D array \(N, C\), got shape \(3,\)"):

@@ -5,8 +5,11 @@ Each one creates `.venv/` next to this file on first use, installs the package w
 
     serve  ->  mkdocs serve on http://127.0.0.1:8000 (rebuilds when docs/ or snippets/ change)
     test   ->  pytest: unit, property, gradient and reference tests, plus a strict site build
+    bench  ->  the benchmarks in benchmarks/ (also installs the `ref` extra: PyTorch, scipy,
+               scikit-learn); they print tables and write benchmarks/results/*.json, which the
+               site's Performance page shows
 
-Extra arguments are passed on, e.g. `python3 dev.py test -k softmax`.
+Extra arguments are passed on, e.g. `python3 dev.py test -k softmax`, `python3 dev.py bench --quick`.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed-from"
 
 
-def ensure_env() -> None:
+def ensure_env(extras: str = "docs,test") -> None:
     """Create the virtual environment and (re)install the project when pyproject.toml changed."""
     if sys.version_info < (3, 11):
         sys.exit(f"Python >= 3.11 is needed, this is {sys.version.split()[0]}")
@@ -33,26 +36,31 @@ def ensure_env() -> None:
         print(f"dev.py: creating {VENV.relative_to(ROOT)}/", flush=True)
         venv.create(VENV, with_pip=True)
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == digest:
+    installed = STAMP.read_text().split() if STAMP.exists() else []
+    # the stamp records the pyproject digest and every extra installed from it
+    if installed[:1] == [digest] and set(extras.split(",")) <= set(installed[1:]):
         return
-    print("dev.py: installing the project and its docs/test dependencies into .venv/", flush=True)
+    extras = ",".join(sorted(set(extras.split(",")) | set(installed[1:] if installed[:1] == [digest] else [])))
+    print(f"dev.py: installing the project with its [{extras}] dependencies into .venv/", flush=True)
     subprocess.run(
         [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--editable", f"{ROOT}[docs,test]"],
+         "--editable", f"{ROOT}[{extras}]"],
         check=True,
     )
-    STAMP.write_text(digest)
+    STAMP.write_text(" ".join([digest, *extras.split(",")]))
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"serve", "test"}:
+    if not argv or argv[0] not in {"serve", "test", "bench"}:
         print(__doc__)
         return 2
-    ensure_env()
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     command, rest = argv[0], argv[1:]
+    ensure_env("docs,test,ref" if command == "bench" else "docs,test")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     if command == "serve":
         args = ["-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *rest]
+    elif command == "bench":
+        args = ["-m", "benchmarks", *rest]
     else:
         args = ["-m", "pytest", *rest]
     return subprocess.run([str(PYTHON), *args], cwd=ROOT, env=env).returncode

@@ -1,0 +1,1 @@
+"""Benchmarks of the snippets package (timings, not tests)."""

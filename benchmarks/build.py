@@ -1,0 +1,448 @@
+"""How long a strict build takes, how much memory it needs, and how both grow with the glossary.
+
+Every build runs ``python -m mkdocs build --strict`` as a child process (``NO_MKDOCS_2_WARNING=1``)
+on a temporary copy of the project (mkdocs.yml, docs/, snippets/, site_tools/), so the working
+tree is never touched and every run starts from the same cold state. Measured per run:
+
+- wall time of the child process;
+- its peak resident memory (``ru_maxrss`` of that one child, from ``os.wait4``).
+
+Runs:
+
+- ``imports``: ``python -c "import mkdocs..., material, jieba, matplotlib.pyplot, snippets, ..."``
+  — the import cost of what a build loads, for reference (it is part of every build below);
+- ``empty site``: the fixed cost, defined as a build of the project with every term page removed
+  from docs/ (the home page, A-Z and tags pages, theme, search index, hooks all stay): what
+  a build costs before the first term page;
+- ``N = 0, 100, 300`` (``--sizes``): the real site plus N generated copies of real term pages in
+  docs/bench/copies/copy-<i>.md. A copy is a real page's Markdown (round-robin over the term pages)
+  with its front matter stripped (so it is not a catalog term: no duplicate names, no related
+  slugs), a ``# Copy <i> of <slug>`` title, its relative links rewritten for the new folder, and
+  its markdown-exec ``session`` and ``id`` suffixed with ``-copy-<i>`` — so every copy executes its
+  code blocks, draws its plots and renders its MathML exactly as the original does.
+
+The copies live two folders deep (docs/bench/copies/) because site_tools.catalog treats every
+docs/<folder>/<name>.md as a term page and would reject one without front matter.
+
+From these: the fixed cost, the mean cost of a real term page ((N=0 build - empty build) / number
+of term pages, which also carries one-off imports such as matplotlib that only term pages
+trigger), and a least-squares fit of wall time against the number of executed term pages over the
+N runs (seconds per extra page = the marginal cost; intercept). Also: optional cProfile of one
+build (``--profile``) with the time split by what the page build does.
+
+    python -m benchmarks.build                 # N = 0, 100, 300
+    python -m benchmarks.build --quick         # N = 0, 10
+    python -m benchmarks.build --sizes 0,50 --profile /tmp/build.prof
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import posixpath
+import pstats
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from site_tools.catalog import is_term_page  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+PROJECT_PARTS = ("mkdocs.yml", "docs", "snippets", "site_tools")  # what a build reads
+DEFAULT_SIZES = (0, 100, 300)
+QUICK_SIZES = (0, 10)
+GOAL_SECONDS_PER_PAGE = 0.1  # the issue's goal for one executed term page, on 2 cores
+IMPORTS = (
+    "import mkdocs.commands.build, material, jieba, matplotlib.pyplot, latex2mathml.converter, "
+    "pymdownx.superfences, markdown_exec, snippets, site_tools.plot"
+)
+
+# the opening line of an executed fence, and the two attributes a copy must rename
+EXEC_FENCE = re.compile(r'^\s*```+\s*python\b.*\bexec="on"')
+EXEC_NAME = re.compile(r'\b(session|id)="([^"]+)"')
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@dataclass
+class Run:
+    """One measured child process."""
+
+    case: str
+    term_pages: int  # executed term pages in the site (real + copies)
+    exec_blocks: int  # markdown-exec blocks in the site
+    wall_s: float
+    cpu_s: float  # user + system CPU time of the child: less sensitive than wall time to other load
+    peak_rss_mb: float
+    note: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# running a child and measuring it
+
+
+def measure(cmd: list[str], cwd: Path, log: Path | None = None) -> tuple[float, float, float]:
+    """Run ``cmd``; return (wall s, CPU s, peak RSS MiB) of that one child. Raise on failure."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    with open(log or os.devnull, "wb") as out:
+        start = time.perf_counter()
+        child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        # wait4 reports this child's own rusage (RUSAGE_CHILDREN would be the max over all children)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait again
+    if child.returncode != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-4000:] if log else ""
+        raise RuntimeError(f"{' '.join(cmd)} exited with {child.returncode}\n{tail}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # Linux: ru_maxrss in KiB
+
+
+def mkdocs_build(project: Path, profile: Path | None = None) -> tuple[float, float, float]:
+    """Strict build of the copy at ``project`` into project/site; (wall s, CPU s, peak MiB)."""
+    profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    cmd = [sys.executable, *profiler, "-m", "mkdocs", "build", "--strict", "--quiet",
+           "-f", str(project / "mkdocs.yml"), "-d", str(project / "site")]
+    return measure(cmd, cwd=project, log=project / "build.log")
+
+
+# ---------------------------------------------------------------------------------------------
+# the temporary projects
+
+
+def term_pages(docs: Path) -> list[Path]:
+    """The term pages under ``docs`` (docs/<family>/<slug>.md), sorted."""
+    return sorted(p for p in docs.rglob("*.md") if is_term_page(p.relative_to(docs)))
+
+
+def count_exec_blocks(docs: Path) -> int:
+    return sum(
+        1 for page in docs.rglob("*.md")
+        for line in page.read_text(encoding="utf-8").splitlines() if EXEC_FENCE.match(line)
+    )
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy what a build reads into ``dest`` (no caches, no built site)."""
+    dest.mkdir(parents=True)
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(source, dest / part)
+    return dest
+
+
+def strip_front_matter(text: str) -> str:
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end != -1:
+            return text[end + len("\n---\n"):]
+    return text
+
+
+def copy_of(page: Path, docs: Path, index: int, folder: str) -> str:
+    """The Markdown of term page ``page`` as copy number ``index`` living in docs/``folder``/."""
+    family = page.relative_to(docs).parent.as_posix()
+    up = "../" * len(Path(folder).parts)  # from the copy's folder back to docs/
+    suffix = f"-copy-{index}"
+
+    def relink(match: re.Match[str]) -> str:
+        target = match.group(1)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith(("#", "/")):
+            return match.group(0)  # absolute URL, anchor on the same page, or site-absolute
+        path, hash_, fragment = target.partition("#")
+        resolved = posixpath.normpath(posixpath.join(family, path))  # docs-relative
+        return f"]({up}{resolved}{hash_}{fragment})"
+
+    lines = []
+    for line in strip_front_matter(page.read_text(encoding="utf-8")).splitlines():
+        if EXEC_FENCE.match(line):
+            # sessions are global to the build and ids name the compiled code: keep both unique
+            line = EXEC_NAME.sub(lambda m: f'{m.group(1)}="{m.group(2)}{suffix}"', line)
+        else:
+            line = MARKDOWN_LINK.sub(relink, line)
+        lines.append(line)
+    return f"# Copy {index} of {page.stem}\n\n" + "\n".join(lines) + "\n"
+
+
+def add_copies(project: Path, n: int, folder: str = "bench/copies") -> None:
+    """Write ``n`` copies of the real term pages, round-robin, into docs/``folder``/."""
+    docs = project / "docs"
+    originals = term_pages(docs)
+    target = docs / folder
+    target.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        page = originals[i % len(originals)]
+        (target / f"copy-{i}.md").write_text(copy_of(page, docs, i, folder), encoding="utf-8")
+
+
+def remove_term_pages(project: Path) -> None:
+    for page in term_pages(project / "docs"):
+        page.unlink()
+
+
+# ---------------------------------------------------------------------------------------------
+# the runs
+
+
+def run_imports(scratch: Path) -> Run:
+    wall, cpu, rss = measure([sys.executable, "-c", IMPORTS], cwd=ROOT)
+    return Run("imports", 0, 0, wall, cpu, rss, "python -c 'import mkdocs, material, jieba, matplotlib, ...'")
+
+
+def run_empty(scratch: Path) -> Run:
+    project = copy_project(scratch / "empty")
+    remove_term_pages(project)
+    wall, cpu, rss = mkdocs_build(project)
+    return Run("empty site", 0, count_exec_blocks(project / "docs"), wall, cpu, rss,
+               "fixed cost: every term page removed; home, A-Z, tags, theme, search stay")
+
+
+def run_size(scratch: Path, n: int, keep_site: Path | None, profile: Path | None) -> Run:
+    project = copy_project(scratch / f"n{n}")
+    real = len(term_pages(project / "docs"))
+    add_copies(project, n)
+    wall, cpu, rss = mkdocs_build(project, profile)
+    if keep_site is not None:
+        shutil.rmtree(keep_site, ignore_errors=True)
+        shutil.copytree(project / "site", keep_site)
+    note = "the real site" if n == 0 else f"real site + {n} copies of term pages"
+    if profile:
+        note += " (under cProfile)"
+    return Run(f"N = {n}", real + n, count_exec_blocks(project / "docs"), wall, cpu, rss, note)
+
+
+def least_squares(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
+    """Slope, intercept and R^2 of the line through (xs, ys) with the least squared error."""
+    n = len(xs)
+    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
+    intercept = mean_y - slope * mean_x
+    total = sum((y - mean_y) ** 2 for y in ys)
+    residual = sum((y - (intercept + slope * x)) ** 2 for x, y in zip(xs, ys))
+    return slope, intercept, (1 - residual / total) if total else 1.0
+
+
+# ---------------------------------------------------------------------------------------------
+# where the time goes (cProfile of one build)
+
+# (label, path fragment, function name): cumulative time of that function. Nested rows are part
+# of the row above them; the top rows overlap too (markdown conversion contains code execution).
+PROFILE_PARTS = [
+    ("Markdown -> HTML, all pages (Markdown.convert)", "markdown/core.py", "convert"),
+    ("  executed code blocks (markdown-exec _run_python)", "markdown_exec/_internal/formatters/python.py", "_run_python"),
+    ("    plots: to_svg (savefig + SVG clean-up)", "site_tools/plot.py", "to_svg"),
+    ("      matplotlib savefig (draw, text layout, SVG)", "matplotlib/figure.py", "savefig"),
+    ("        mathtext parsing ($...$ in labels)", "matplotlib/_mathtext.py", "parse"),
+    ("        SVG backend (print_svg)", "matplotlib/backends/backend_svg.py", "print_svg"),
+    ("      to_svg regex clean-up", "re/__init__.py", "sub"),
+    ("    plots: figure() (plt.subplots)", "site_tools/plot.py", "figure"),
+    ("  syntax highlighting (pygments highlight)", "pygments/__init__.py", "highlight"),
+    ("  snippet includes (pymdownx.snippets)", "pymdownx/snippets.py", "run"),
+    ("MathML (site_tools.mathml.render_math)", "site_tools/mathml.py", "render_math"),
+    ("page templates (mkdocs _build_page)", "mkdocs/commands/build.py", "_build_page"),
+    ("search: page text (search plugin on_page_context)", "material/plugins/search/plugin.py", "on_page_context"),
+    ("search: jieba segmentation (jieba cut)", "jieba/__init__.py", "cut"),
+    ("search: write index (search plugin on_post_build)", "material/plugins/search/plugin.py", "on_post_build"),
+    ("search: name fields (hooks.on_post_build)", "site_tools/hooks.py", "on_post_build"),
+    ("hooks.on_page_markdown (header, related, abbr)", "site_tools/hooks.py", "on_page_markdown"),
+    ("tags plugin", "material/plugins/tags/plugin.py", "on_page_markdown"),
+    ("all imports (whole build, incl. mkdocs start-up)", "<frozen importlib._bootstrap>", "_find_and_load"),
+]
+
+
+def profile_breakdown(path: Path) -> list[dict]:
+    """Cumulative seconds per PROFILE_PARTS row in the profile at ``path``."""
+    stats = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
+    total = max(ct for (_, _, _, ct, _) in stats.values())
+    rows = []
+    for label, fragment, function in PROFILE_PARTS:
+        seconds = sum(
+            ct for (filename, _, name), (_, _, _, ct, callers) in stats.items()
+            if name == function and filename.replace(os.sep, "/").endswith(fragment)
+        ) if fragment != "re/__init__.py" else _regex_in_to_svg(stats)
+        rows.append({"part": label, "seconds": round(seconds, 2), "share": round(seconds / total, 3)})
+    return [{"part": "whole build (profiled)", "seconds": round(total, 2), "share": 1.0}, *rows]
+
+
+def slowest_blocks(path: Path, count: int = 10) -> list[dict]:
+    """The executed code blocks (markdown-exec names them ``<code block: id ...>``) that took longest."""
+    stats = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
+    blocks = [
+        {"block": filename.removeprefix("<code block: ").removesuffix(">"), "seconds": round(ct, 2)}
+        for (filename, _, name), (_, _, _, ct, _) in stats.items()
+        if filename.startswith("<code block") and name == "<module>"
+    ]
+    return sorted(blocks, key=lambda b: b["seconds"], reverse=True)[:count]
+
+
+def _regex_in_to_svg(stats: dict) -> float:
+    """Time spent in re.sub called directly from site_tools.plot.to_svg."""
+    seconds = 0.0
+    for (filename, _, name), (_, _, _, _, callers) in stats.items():
+        if name == "sub" and filename.replace(os.sep, "/").endswith("re/__init__.py"):
+            for (caller_file, _, caller_name), (_, _, _, ct) in callers.items():
+                if caller_name == "to_svg" and caller_file.endswith("plot.py"):
+                    seconds += ct
+    return seconds
+
+
+# ---------------------------------------------------------------------------------------------
+# output
+
+COLUMNS = [
+    ("case", "case"),
+    ("term_pages", "term pages"),
+    ("exec_blocks", "exec blocks"),
+    ("wall_s", "wall s"),
+    ("cpu_s", "CPU s"),
+    ("peak_rss_mb", "peak RSS MiB"),
+    ("note", "note"),
+]
+
+
+def table(columns: list[tuple[str, str]], rows: list[dict]) -> str:
+    """A plain-text table, numbers right-aligned."""
+    cells = [[h for _, h in columns]] + [[_fmt(row.get(k, "")) for k, _ in columns] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    numeric = [all(isinstance(row.get(k), (int, float)) for row in rows) for k, _ in columns]
+    lines = []
+    for j, r in enumerate(cells):
+        lines.append("  ".join(c.rjust(w) if numeric[i] else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+        if j == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def machine() -> dict:
+    return {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.build", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                        help="comma-separated numbers of generated copies (default: %(default)s)")
+    parser.add_argument("--quick", action="store_true", help=f"N = {', '.join(map(str, QUICK_SIZES))}")
+    parser.add_argument("--out", type=Path, default=RESULTS / "build.json", help="JSON file to write")
+    parser.add_argument("--keep-site", type=Path, help="copy the site built for N = 0 here (for benchmarks.reader)")
+    parser.add_argument("--profile", type=Path,
+                        help="run the N = 0 build under cProfile, save the profile here and print where the time goes "
+                             "(that build's wall time then includes the profiler's overhead)")
+    args = parser.parse_args(argv)
+    args.sizes = QUICK_SIZES if args.quick else tuple(sorted({int(s) for s in args.sizes.split(",") if s.strip()}))
+    if len(args.sizes) < 2:
+        parser.error("--sizes needs at least two sizes for the fit")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    load_start = list(os.getloadavg())
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix="glossary-bench-") as tmp:
+        scratch = Path(tmp)
+        for step in (run_imports, run_empty):
+            runs.append(step(scratch))
+            print(f"  {runs[-1].case}: {runs[-1].wall_s:.1f} s wall, {runs[-1].cpu_s:.1f} s CPU, load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+        for n in args.sizes:
+            keep = args.keep_site if n == 0 else None
+            profile = args.profile if n == args.sizes[0] else None
+            runs.append(run_size(scratch, n, keep, profile))
+            print(f"  {runs[-1].case}: {runs[-1].wall_s:.1f} s wall, {runs[-1].cpu_s:.1f} s CPU, load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+            shutil.rmtree(scratch / f"n{n}", ignore_errors=True)  # the copies are large; free the disk
+
+    empty = next(r for r in runs if r.case == "empty site")
+    sized = [r for r in runs if r.case.startswith("N = ")]
+    # a profiled build is slower than a plain one: leave it out of the fit if there are enough others
+    fitted = [r for r in sized if "cProfile" not in r.note] if args.profile else sized
+    fitted = fitted if len(fitted) >= 2 else sized
+    slope, intercept, r2 = least_squares([r.term_pages for r in fitted], [r.wall_s for r in fitted])
+    real = sized[0]
+    mean_per_page = (real.wall_s - empty.wall_s) / real.term_pages if real.term_pages else float("nan")
+    step_slopes = [
+        {"from": a.term_pages, "to": b.term_pages, "seconds_per_page": round((b.wall_s - a.wall_s) / (b.term_pages - a.term_pages), 4)}
+        for a, b in zip(fitted, fitted[1:])
+    ]
+    cpu_slope, cpu_intercept, cpu_r2 = least_squares([r.term_pages for r in fitted], [r.cpu_s for r in fitted])
+    rss_slope, rss_intercept, _ = least_squares([r.term_pages for r in fitted], [r.peak_rss_mb for r in fitted])
+
+    rows = [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in vars(r).items()} for r in runs]
+    result = {
+        "title": "Strict MkDocs build: wall time and peak memory",
+        "machine": machine(),
+        "load_average": {"start": load_start, "end": list(os.getloadavg())},
+        "note": "the machine may be shared: wall time includes waiting for the CPU, CPU time does not",
+        "columns": [list(c) for c in COLUMNS],
+        "rows": rows,
+        "fixed_cost": {
+            "definition": "wall time of a strict build of the project with every term page removed from docs/ "
+                          "(home, A-Z, tags pages, theme, hooks and search index stay)",
+            "wall_s": round(empty.wall_s, 3),
+            "peak_rss_mb": round(empty.peak_rss_mb, 1),
+        },
+        "mean_per_real_term_page_s": round(mean_per_page, 4),
+        "mean_cpu_per_real_term_page_s": round((real.cpu_s - empty.cpu_s) / real.term_pages, 4),
+        "fit": {
+            "what": "least squares of wall seconds against executed term pages (real + copies) over the N runs",
+            "seconds_per_page": round(slope, 4),
+            "intercept_s": round(intercept, 3),
+            "r_squared": round(r2, 5),
+            "step_slopes": step_slopes,
+            "cpu_seconds_per_page": round(cpu_slope, 4),
+            "cpu_intercept_s": round(cpu_intercept, 3),
+            "cpu_r_squared": round(cpu_r2, 5),
+            "rss_mb_per_page": round(rss_slope, 3),
+            "rss_intercept_mb": round(rss_intercept, 1),
+        },
+        "goals": {
+            "seconds_per_term_page": GOAL_SECONDS_PER_PAGE,
+            "met": slope <= GOAL_SECONDS_PER_PAGE,
+            "linear": "see fit.step_slopes: equal slopes between sizes mean linear growth",
+        },
+    }
+    if args.profile:
+        result["profile"] = {"file": str(args.profile), "run": real.case, "parts": profile_breakdown(args.profile),
+                             "slowest_blocks": slowest_blocks(args.profile)}
+
+    print(table(COLUMNS, rows))
+    print()
+    print(f"fixed cost (empty site): {empty.wall_s:.1f} s, {empty.peak_rss_mb:.0f} MiB peak")
+    print(f"mean cost of a real term page: ({real.wall_s:.1f} - {empty.wall_s:.1f}) s / {real.term_pages} "
+          f"= {mean_per_page:.3f} s")
+    print(f"fit over {[r.term_pages for r in fitted]} term pages: {slope:.4f} s per page + {intercept:.1f} s "
+          f"(R^2 = {r2:.4f}); goal <= {GOAL_SECONDS_PER_PAGE} s per page: {'met' if slope <= GOAL_SECONDS_PER_PAGE else 'MISSED'}")
+    print("slope between consecutive sizes: " + ", ".join(f"{s['from']}->{s['to']}: {s['seconds_per_page']:.4f} s/page" for s in step_slopes))
+    print(f"CPU time fit: {cpu_slope:.4f} s per page + {cpu_intercept:.1f} s (R^2 = {cpu_r2:.4f}); "
+          f"mean CPU per real term page: {(real.cpu_s - empty.cpu_s) / real.term_pages:.3f} s")
+    print(f"peak memory: {rss_slope:.2f} MiB per page + {rss_intercept:.0f} MiB")
+    if args.profile:
+        print()
+        print(table([("part", "part"), ("seconds", "seconds"), ("share", "share")], result["profile"]["parts"]))
+        print()
+        print(table([("block", "slowest executed blocks (profiled)"), ("seconds", "seconds")], result["profile"]["slowest_blocks"]))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

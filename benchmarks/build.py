@@ -344,7 +344,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=RESULTS / "build.json", help="JSON file to write")
     parser.add_argument("--keep-site", type=Path, help="copy the site built for N = 0 here (for benchmarks.reader)")
     parser.add_argument("--profile", type=Path,
-                        help="run the N = 0 build under cProfile, save the profile here and print where the time goes "
+                        help="run the first size's build under cProfile, save the profile here and print where the time goes "
                              "(that build's wall time then includes the profiler's overhead)")
     args = parser.parse_args(argv)
     args.sizes = QUICK_SIZES if args.quick else tuple(sorted({int(s) for s in args.sizes.split(",") if s.strip()}))
@@ -378,7 +378,12 @@ def main(argv: list[str] | None = None) -> int:
     real = sized[0]
     mean_per_page = (real.wall_s - empty.wall_s) / real.term_pages if real.term_pages else float("nan")
     step_slopes = [
-        {"from": a.term_pages, "to": b.term_pages, "seconds_per_page": round((b.wall_s - a.wall_s) / (b.term_pages - a.term_pages), 4)}
+        {
+            "from": a.term_pages,
+            "to": b.term_pages,
+            "seconds_per_page": round((b.wall_s - a.wall_s) / (b.term_pages - a.term_pages), 4),
+            "cpu_seconds_per_page": round((b.cpu_s - a.cpu_s) / (b.term_pages - a.term_pages), 4),
+        }
         for a, b in zip(fitted, fitted[1:])
     ]
     cpu_slope, cpu_intercept, cpu_r2 = least_squares([r.term_pages for r in fitted], [r.cpu_s for r in fitted])
@@ -415,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         "goals": {
             "seconds_per_term_page": GOAL_SECONDS_PER_PAGE,
             "met": slope <= GOAL_SECONDS_PER_PAGE,
-            "linear": "see fit.step_slopes: equal slopes between sizes mean linear growth",
+            "linear": "see fit.step_slopes: equal slopes between consecutive sizes mean linear growth",
         },
     }
     if args.profile:
@@ -429,7 +434,9 @@ def main(argv: list[str] | None = None) -> int:
           f"= {mean_per_page:.3f} s")
     print(f"fit over {[r.term_pages for r in fitted]} term pages: {slope:.4f} s per page + {intercept:.1f} s "
           f"(R^2 = {r2:.4f}); goal <= {GOAL_SECONDS_PER_PAGE} s per page: {'met' if slope <= GOAL_SECONDS_PER_PAGE else 'MISSED'}")
-    print("slope between consecutive sizes: " + ", ".join(f"{s['from']}->{s['to']}: {s['seconds_per_page']:.4f} s/page" for s in step_slopes))
+    print("slope between consecutive sizes: " + ", ".join(
+        f"{s['from']}->{s['to']}: {s['seconds_per_page']:.4f} s/page wall, {s['cpu_seconds_per_page']:.4f} s/page CPU"
+        for s in step_slopes))
     print(f"CPU time fit: {cpu_slope:.4f} s per page + {cpu_intercept:.1f} s (R^2 = {cpu_r2:.4f}); "
           f"mean CPU per real term page: {(real.cpu_s - empty.cpu_s) / real.term_pages:.3f} s")
     print(f"peak memory: {rss_slope:.2f} MiB per page + {rss_intercept:.0f} MiB")

@@ -1,0 +1,29 @@
+"""Two builds of the same sources give byte-identical sites (no dates, no random ids, no timings)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from tests.site.build import mkdocs
+
+pytestmark = pytest.mark.site
+
+
+def digests(root: Path) -> dict[str, str]:
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_two_builds_are_byte_identical(site: Path, tmp_path: Path) -> None:
+    result = mkdocs("build", "--strict", "-d", str(tmp_path / "again"))
+    assert result.returncode == 0, result.stderr
+    first, second = digests(site), digests(tmp_path / "again")
+    assert sorted(first) == sorted(second)
+    differing = [name for name in first if first[name] != second[name]]
+    assert differing == [], f"files that differ between two builds: {differing}"

@@ -267,6 +267,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.reader", description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, help="a built site (default: build the working tree into a temp dir)")
     parser.add_argument("--queries", type=int, help="time only the first N queries of the query set")
+    parser.add_argument("--quick", action="store_true", help="a smoke test: the first 20 queries only")
     parser.add_argument("--out", type=Path, default=RESULTS / "reader.json", help="JSON file to write")
     return parser.parse_args(argv)
 
@@ -283,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         pages = page_sizes(site)
         index = index_sizes(site)
-        query_set = queries(args.queries)
+        query_set = queries(20 if args.quick and args.queries is None else args.queries)
         print(f"timing {len(query_set)} queries ...", file=sys.stderr, flush=True)
         started = time.perf_counter()
         first, timings = search_latency(site, query_set)

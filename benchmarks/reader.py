@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks._text import table, write_json  # noqa: E402
 from site_tools.catalog import load_terms  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -224,19 +225,6 @@ def percentile(values: list[float], p: float) -> float:
 COLUMNS = [("metric", "metric"), ("value", "value"), ("unit", "unit"), ("goal", "goal"), ("met", "met")]
 
 
-def table(columns: list[tuple[str, str]], rows: list[dict]) -> str:
-    cells = [[h for _, h in columns]] + [[_fmt(row.get(k, "")) for k, _ in columns] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    numeric = [all(isinstance(row.get(k), (int, float)) and not isinstance(row.get(k), bool) for row in rows)
-               for k, _ in columns]
-    lines = []
-    for j, r in enumerate(cells):
-        lines.append("  ".join(c.rjust(w) if numeric[i] else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
-        if j == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def _fmt(value) -> str:
     if value is None:
         return ""
@@ -340,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         "queries": timings,
     }
 
-    print(table(COLUMNS, rows))
+    print(table(COLUMNS, rows, _fmt))
     print("\nlargest term pages:")
     for p in sorted(pages, key=lambda p: p["bytes"], reverse=True)[:5]:
         print(f"  {p['page']:<42} {p['bytes'] / KB:7.1f} kB  (SVG {p['svg_bytes'] / KB:6.1f} kB, "
@@ -348,9 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     print("slowest queries:")
     for t in slowest:
         print(f"  {t['query']!r:<40} {t['dom_ms']:7.1f} ms ({t['results']} results shown)")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nwrote {args.out}")
+    write_json(args.out, result)
     return 0
 
 

@@ -6,6 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from snippets._validate import as_float_array, as_grad_out
+from snippets.activations.sigmoid import sigmoid
 
 __all__ = ["gelu", "gelu_backward"]
 
@@ -122,15 +123,9 @@ def gelu(x: ArrayLike, approximate: str = "none") -> np.ndarray:
         # 1 + tanh(u) = 2 sigmoid(2u): x/2 (1 + tanh u) = x sigmoid(2u), no cancellation for x << 0
         zc = np.minimum(z, 1e3)  # keeps x^3 finite; sigmoid(2u) is exactly 1 beyond
         u = _SQRT_2_OVER_PI * (zc + _TANH_CUBIC * zc**3)
-        y = z * _sigmoid(2.0 * u)
+        y = z * sigmoid(2.0 * u)
     return y.astype(x.dtype, copy=False)
 # --8<-- [end:gelu]
-
-
-def _sigmoid(v: np.ndarray) -> np.ndarray:
-    """The logistic function without overflow (exp of a non-positive number only)."""
-    e = np.exp(-np.abs(v))
-    return np.where(v >= 0, 1.0, e) / (1.0 + e)
 
 
 # --8<-- [start:gelu_backward]
@@ -171,6 +166,6 @@ def gelu_backward(grad_out: ArrayLike, x: ArrayLike, approximate: str = "none") 
         zc = np.clip(z, -1e3, 1e3)
         u = _SQRT_2_OVER_PI * (zc + _TANH_CUBIC * zc**3)
         du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _TANH_CUBIC * zc**2)
-        slope = _sigmoid(2.0 * u) + zc * 2.0 * _sigmoid(2.0 * u) * _sigmoid(-2.0 * u) * du
+        slope = sigmoid(2.0 * u) + zc * 2.0 * sigmoid(2.0 * u) * sigmoid(-2.0 * u) * du
     return (grad_out * slope.astype(x.dtype, copy=False)).astype(x.dtype, copy=False)
 # --8<-- [end:gelu_backward]

@@ -12,6 +12,8 @@
 - ``on_page_markdown``: give each term page its header (title, aliases, Chinese names), the
   download line under "Implementation" and its "Related terms"; fill the A-Z and family markers; append the abbreviation definitions
   (tooltips) to every page;
+- ``on_nav`` / ``on_pre_page`` / ``on_env``: share the pages' code blocks between two processes
+  (site_tools/parallel.py);
 - ``on_page_content``: turn LaTeX into MathML;
 - ``on_post_build`` (before the search plugin writes its index): give each term page's search
   entry the fields of site_tools/search.py (names, other names, Chinese stems), so that a search
@@ -33,7 +35,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
-from site_tools import render  # noqa: E402
+from site_tools import parallel, render  # noqa: E402
 from site_tools.catalog import CatalogError, Term, jieba_user_dict, load_terms  # noqa: E402
 from site_tools.mathml import render_math  # noqa: E402
 from site_tools.search import search_fields, vocabulary  # noqa: E402
@@ -85,6 +87,26 @@ def on_files(files, config):
     return files
 
 
+@event_priority(-100)  # last: the helper process is forked with the navigation as the build has it
+def on_nav(nav, config, files):
+    parallel.start(config, files)
+    return nav
+
+
+def on_pre_page(page, config, files):
+    parallel.enter(page)
+    return page
+
+
+def on_env(env, config, files):  # every page has been converted
+    parallel.stop()
+    return env
+
+
+def on_build_error(error):
+    parallel.stop(failed=True)
+
+
 def on_page_markdown(markdown, page, config, files):
     src = page.file.src_uri
     for marker, generate in MARKERS.items():
@@ -99,6 +121,7 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
+    parallel.leave(page)
     return render_math(html)
 
 

@@ -102,6 +102,17 @@ def test_exec_blocks_have_ids_and_private_sessions(slug: str) -> None:
         assert session is None or session.group(1) == slug, f"session must be the page's slug: {options}"
 
 
+def test_no_markdown_exec_session_spans_two_pages() -> None:
+    """site_tools/parallel.py may run two pages in two processes: a session must stay on one page."""
+    pages_of: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "docs").rglob("*.md")):
+        for session in re.findall(r'^```+\s*\w+ [^\n]*\bsession="([^"]+)"', path.read_text(encoding="utf-8"), re.M):
+            pages_of.setdefault(session, set()).add(path.relative_to(ROOT / "docs").as_posix())
+    assert len(pages_of) >= len(TERMS), "every term page has a session"
+    shared = {session: sorted(pages) for session, pages in pages_of.items() if len(pages) > 1}
+    assert shared == {}
+
+
 def test_public_api_matches_the_modules() -> None:
     exported = set(snippets.__all__)
     from_modules = {

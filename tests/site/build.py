@@ -12,14 +12,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def mkdocs(*args: str, cwd: Path = ROOT, timeout: float = 1800) -> subprocess.CompletedProcess:
+def mkdocs(
+    *args: str, cwd: Path = ROOT, timeout: float = 1800, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run ``python -m mkdocs ARGS`` and capture its log.
 
     ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention, which MkDocs honours) fixes the
     sitemap's dates and the gzip header of sitemap.xml.gz, the only parts of a build that would
-    otherwise carry the time of day.
+    otherwise carry the time of day. ``env`` adds variables (e.g. ``GLOSSARY_BUILD_JOBS``).
     """
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1767225600", **(env or {})}  # 2026-01-01
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,

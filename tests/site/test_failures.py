@@ -13,9 +13,13 @@ FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.site
 
 
-def test_a_broken_exec_block_fails_the_build(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_broken_exec_block_fails_the_build(tmp_path: Path, jobs: str) -> None:
+    """In one process, and in two, where the broken page is the helper process's (site_tools/parallel.py)."""
     config = config_for(FIXTURES / "broken-exec", tmp_path)
-    result = mkdocs("build", "--strict", "-f", str(config), "-d", str(tmp_path / "site"))
+    result = mkdocs(
+        "build", "--strict", "-f", str(config), "-d", str(tmp_path / "site"), env={"GLOSSARY_BUILD_JOBS": jobs}
+    )
     log = result.stdout + result.stderr
     assert result.returncode != 0, log
     # markdown-exec logs the failing block by its id, and the exception it raised

@@ -27,7 +27,46 @@ def test_svg_is_scoped_themable_accessible_and_reproducible() -> None:
     assert svg == render()  # same bytes twice
     assert "<style" not in svg and "<metadata" not in svg and "<?xml" not in svg
     assert INK not in svg and "currentColor" in svg and "var(--gl-plot-1)" in svg
+    assert "data-search-exclude" in svg  # tick labels are not words to search for
     assert 'role="img"' in svg and 'aria-label="two lines"' in svg and "<title>two lines</title>" in svg
     ids = re.findall(r'\sid="([^"]+)"', svg)
     assert all(i.startswith(("test-figure-", "fig-test-figure")) for i in ids), ids
     assert "\n" not in svg
+
+
+
+def _mathtext_value(label: str) -> float:
+    """Matplotlib's log tick label, e.g. ``$\\mathdefault{2\\times10^{-1}}$``, as a number."""
+    match = re.fullmatch(r"\$\\mathdefault\{(?:(\d+)\\times)?10\^\{(-?\d+)\}\}\$", label)
+    assert match, label
+    return float(match.group(1) or 1) * 10.0 ** int(match.group(2))
+
+
+def _plain_value(label: str) -> float:
+    """The plain label, e.g. ``2×10⁻¹``, as a number."""
+    digits = label.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
+    match = re.fullmatch(r"(?:(\d+)×)?10(-?\d+)", digits)
+    assert match, label
+    return float(match.group(1) or 1) * 10.0 ** int(match.group(2))
+
+
+def test_log_axis_ticks_are_plain_text_saying_what_matplotlib_says() -> None:
+    fig, (ax, ax2) = figure(1, 2)
+    ax.semilogy([1.0, 2.0, 3.0], [1e-4, 1e-2, 1e1])
+    ax2.loglog([0.2, 0.9], [0.3, 0.6])  # under a decade: minor ticks get labels such as 2×10⁻¹
+    fig.canvas.draw()  # matplotlib's own labels, before to_svg swaps the formatter
+    expected = []
+    for labels, (low, high) in (
+        (ax.get_yticklabels(), ax.get_ylim()),
+        (ax2.get_xticklabels(minor=True), ax2.get_xlim()),
+    ):
+        values = [_mathtext_value(t.get_text()) for t in labels if t.get_text()]
+        expected += [v for v in values if low <= v <= high]  # ticks outside the view are not drawn
+    assert len(expected) >= 6
+    svg = to_svg(fig, "log", alt="log axes")
+
+    texts = re.findall(r"<text[^>]*>([^<]+)</text>", svg)
+    assert "10⁻⁴" in texts and "10¹" in texts and "2×10⁻¹" in texts, texts
+    assert not any("mathdefault" in t or "$" in t for t in texts)
+    shown = [_plain_value(t) for t in texts if "10" in t]
+    assert all(any(abs(v - s) <= 1e-12 * v for s in shown) for v in expected), (expected, texts)

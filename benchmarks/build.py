@@ -24,6 +24,13 @@ Runs:
 The copies live two folders deep (docs/bench/copies/) because site_tools.catalog treats every
 docs/<folder>/<name>.md as a term page and would reject one without front matter.
 
+Builds use two processes when the machine has two cores (site_tools/parallel.py); the JSON
+records how many (``build_processes``). CPU time counts both.
+
+Also measured, in this process: the **figure floor**, the time to draw and save the smallest plot a
+page can have (``figure()``, one line, ``to_svg``), median of repeated runs, next to the number
+of plots the real pages draw. No page can cost less than its plots.
+
 From these: the fixed cost, the mean cost of a real term page ((N=0 build - empty build) / number
 of term pages, which also carries one-off imports such as matplotlib that only term pages
 trigger), and a least-squares fit of wall time against the number of executed term pages over the
@@ -57,6 +64,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks._text import table, write_json  # noqa: E402
 from site_tools.catalog import is_term_page  # noqa: E402
+from site_tools.parallel import jobs  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 PROJECT_PARTS = ("mkdocs.yml", "docs", "snippets", "site_tools")  # what a build reads
@@ -223,6 +231,37 @@ def run_size(scratch: Path, n: int, keep_site: Path | None, profile: Path | None
     return Run(f"N = {n}", real + n, count_exec_blocks(project / "docs"), wall, cpu, rss, note)
 
 
+def figure_floor(repeats: int = 21) -> dict:
+    """Median seconds to draw and save the smallest plot (one line on default axes), warm."""
+    import numpy as np
+
+    from site_tools.plot import figure, to_svg
+
+    x = np.linspace(-6.0, 6.0, 200)
+
+    def smallest() -> None:
+        fig, ax = figure()
+        ax.plot(x, np.tanh(x), label="tanh")
+        ax.set_xlabel("x")
+        ax.legend()
+        to_svg(fig, "floor", alt="tanh")
+
+    smallest()  # the first figure pays for font loading
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        smallest()
+        times.append(time.perf_counter() - start)
+    plots = sum(page.read_text(encoding="utf-8").count("to_svg(") for page in term_pages(ROOT / "docs"))
+    return {
+        "what": "figure() + one line + legend + to_svg, median of warm runs in one process",
+        "seconds": round(sorted(times)[len(times) // 2], 4),
+        "runs": repeats,
+        "plots_on_term_pages": plots,
+        "term_pages": len(term_pages(ROOT / "docs")),
+    }
+
+
 def least_squares(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
     """Slope, intercept and R^2 of the line through (xs, ys) with the least squared error."""
     n = len(xs)
@@ -377,9 +416,12 @@ def main(argv: list[str] | None = None) -> int:
     rss_slope, rss_intercept, _ = least_squares([r.term_pages for r in fitted], [r.peak_rss_mb for r in fitted])
 
     rows = [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in vars(r).items()} for r in runs]
+    floor = figure_floor()
     result = {
         "title": "Strict MkDocs build: wall time and peak memory",
         "machine": machine(),
+        "build_processes": jobs(),
+        "figure_floor": floor,
         "load_average": {"start": load_start, "end": list(os.getloadavg())},
         "note": "the machine may be shared: wall time includes waiting for the CPU, CPU time does not",
         "columns": [list(c) for c in COLUMNS],
@@ -428,6 +470,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CPU time fit: {cpu_slope:.4f} s per page + {cpu_intercept:.1f} s (R^2 = {cpu_r2:.4f}); "
           f"mean CPU per real term page: {(real.cpu_s - empty.cpu_s) / real.term_pages:.3f} s")
     print(f"peak memory: {rss_slope:.2f} MiB per page + {rss_intercept:.0f} MiB")
+    print(f"build processes: {jobs()}; smallest plot: {floor['seconds'] * 1e3:.0f} ms to draw and save "
+          f"({floor['plots_on_term_pages']} plots on {floor['term_pages']} term pages)")
     if args.profile:
         print()
         print(table([("part", "part"), ("seconds", "seconds"), ("share", "share")], result["profile"]["parts"], _fmt))

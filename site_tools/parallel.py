@@ -82,6 +82,7 @@ class _Build:
     process: Any
     done: dict[int, list[Block] | None] = field(default_factory=dict)  # page -> outputs (None: failed)
     helper_alive: bool = True
+    received: int = 0  # pages whose outputs the helper sent
     arrived: threading.Condition = field(default_factory=threading.Condition)
     reader: threading.Thread | None = None
     replay: list[Block] | None = None  # the outputs of the page being converted, if from the helper
@@ -140,6 +141,7 @@ def _read(build: _Build) -> None:
                 build.helper_alive = False
             else:
                 build.done[message[0]] = message[1]
+                build.received += message[1] is not None
             build.arrived.notify_all()
         if message is None:
             return
@@ -158,6 +160,9 @@ def stop(failed: bool = False) -> None:
         build.process.join()
     build.reader.join()
     build.conn.close()
+    log.debug(
+        "parallel build: the helper process ran the code of %d of %d pages", build.received, len(build.index),
+    )
 
 
 def enter(page) -> None:
@@ -182,7 +187,13 @@ def enter(page) -> None:
 
 
 def leave(page) -> None:
-    """``on_page_content``: fail if the page asked for fewer blocks than the helper ran."""
+    """``on_page_content``: the page's blocks have all run; check the replay and free the sessions.
+
+    Fails if the page asked for fewer blocks than the helper ran. Then drops markdown-exec's
+    session namespaces: sessions never span pages, and a session keeps every array and figure
+    its page made (the he-initialization page alone holds 50 weight matrices of 256 x 256), so
+    without this the memory of a build grew with every page.
+    """
     build = _build
     if build is not None and build.replay:
         raise RuntimeError(
@@ -191,6 +202,7 @@ def leave(page) -> None:
         )
     if build is not None:
         build.replay = None
+    python_formatter._sessions_globals.clear()
 
 
 def _run_in_build(code: str, returncode=None, session=None, id=None, **extra) -> str:  # noqa: A002

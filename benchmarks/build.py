@@ -5,7 +5,9 @@ on a temporary copy of the project (mkdocs.yml, docs/, snippets/, site_tools/), 
 tree is never touched and every run starts from the same cold state. Measured per run:
 
 - wall time of the child process;
-- its peak resident memory (``ru_maxrss`` of that one child, from ``os.wait4``).
+- its peak resident memory (``ru_maxrss`` of that one child, from ``os.wait4``). Linux folds in
+  the children it waited for, so for a two-process build this is the larger of the two peaks, not
+  their sum; CPU time, likewise, counts both processes.
 
 Runs:
 
@@ -25,7 +27,7 @@ The copies live two folders deep (docs/bench/copies/) because site_tools.catalog
 docs/<folder>/<name>.md as a term page and would reject one without front matter.
 
 Builds use two processes when the machine has two cores (site_tools/parallel.py); the JSON
-records how many (``build_processes``). CPU time counts both.
+records how many (``build_processes``).
 
 Also measured, in this process: the **figure floor**, the time to draw and save the smallest plot a
 page can have (``figure()``, one line, ``to_svg``), median of repeated runs, next to the number

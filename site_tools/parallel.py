@@ -190,9 +190,8 @@ def leave(page) -> None:
     """``on_page_content``: the page's blocks have all run; check the replay and free the sessions.
 
     Fails if the page asked for fewer blocks than the helper ran. Then drops markdown-exec's
-    session namespaces: sessions never span pages, and a session keeps every array and figure
-    its page made (the he-initialization page alone holds 50 weight matrices of 256 x 256), so
-    without this the memory of a build grew with every page.
+    session namespaces: sessions never span pages, and markdown-exec would otherwise keep every
+    array a page's session made until the end of the build.
     """
     build = _build
     if build is not None and build.replay:

@@ -219,22 +219,34 @@ def run_empty(scratch: Path) -> Run:
                "fixed cost: every term page removed; home, A-Z, tags, theme, search stay")
 
 
-def run_size(scratch: Path, n: int, keep_site: Path | None, profile: Path | None) -> Run:
+def plots_drawn(project: Path) -> int:
+    """Plots (``<figure class="gl-figure">``, what ``to_svg`` prints) on the built real term pages."""
+    docs, site = project / "docs", project / "site"
+    return sum(
+        (site / page.relative_to(docs).with_suffix("") / "index.html").read_text(encoding="utf-8").count('class="gl-figure"')
+        for page in term_pages(docs)  # copies live deeper and are not term pages
+    )
+
+
+def run_size(scratch: Path, n: int, keep_site: Path | None, profile: Path | None) -> tuple[Run, int]:
+    """Build the real site plus ``n`` copies; the run, and the plots drawn on the real term pages."""
     project = copy_project(scratch / f"n{n}")
     real = len(term_pages(project / "docs"))
     add_copies(project, n)
     wall, cpu, rss = mkdocs_build(project, profile)
+    plots = plots_drawn(project)
     if keep_site is not None:
         shutil.rmtree(keep_site, ignore_errors=True)
         shutil.copytree(project / "site", keep_site)
     note = "the real site" if n == 0 else f"real site + {n} copies of term pages"
     if profile:
         note += " (under cProfile)"
-    return Run(f"N = {n}", real + n, count_exec_blocks(project / "docs"), wall, cpu, rss, note)
+    return Run(f"N = {n}", real + n, count_exec_blocks(project / "docs"), wall, cpu, rss, note), plots
 
 
-def figure_floor(repeats: int = 21) -> dict:
-    """Median seconds to draw and save the smallest plot (one line on default axes), warm."""
+def figure_floor(plots: int, term_pages: int, repeats: int = 21) -> dict:
+    """Median seconds to draw and save the smallest plot (one line on default axes), warm,
+    next to the ``plots`` the built site drew on its ``term_pages`` real term pages."""
     import numpy as np
 
     from site_tools.plot import figure, to_svg
@@ -254,13 +266,12 @@ def figure_floor(repeats: int = 21) -> dict:
         start = time.perf_counter()
         smallest()
         times.append(time.perf_counter() - start)
-    plots = sum(page.read_text(encoding="utf-8").count("to_svg(") for page in term_pages(ROOT / "docs"))
     return {
         "what": "figure() + one line + legend + to_svg, median of warm runs in one process",
         "seconds": round(sorted(times)[len(times) // 2], 4),
         "runs": repeats,
         "plots_on_term_pages": plots,
-        "term_pages": len(term_pages(ROOT / "docs")),
+        "term_pages": term_pages,
     }
 
 
@@ -393,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.sizes:
             keep = args.keep_site if n == 0 else None
             profile = args.profile if n == args.sizes[0] else None
-            runs.append(run_size(scratch, n, keep, profile))
+            run, plots = run_size(scratch, n, keep, profile)  # plots on the real pages: the same for every n
+            runs.append(run)
             print(f"  {runs[-1].case}: {runs[-1].wall_s:.1f} s wall, {runs[-1].cpu_s:.1f} s CPU, load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
             shutil.rmtree(scratch / f"n{n}", ignore_errors=True)  # the copies are large; free the disk
 
@@ -418,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     rss_slope, rss_intercept, _ = least_squares([r.term_pages for r in fitted], [r.peak_rss_mb for r in fitted])
 
     rows = [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in vars(r).items()} for r in runs]
-    floor = figure_floor()
+    floor = figure_floor(plots, len(term_pages(ROOT / "docs")))
     result = {
         "title": "Strict MkDocs build: wall time and peak memory",
         "machine": machine(),

@@ -14,7 +14,7 @@
   (tooltips) to every page;
 - ``on_nav`` / ``on_pre_page`` / ``on_env``: share the pages' code blocks between two processes
   (site_tools/parallel.py);
-- ``on_page_content``: turn LaTeX into MathML;
+- ``on_page_content``: turn LaTeX into MathML, and free the page's markdown-exec sessions;
 - ``on_post_build`` (before the search plugin writes its index): give each term page's search
   entry the fields of site_tools/search.py (names, other names, Chinese stems), so that a search
   for any of a term's names finds its page first.

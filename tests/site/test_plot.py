@@ -34,7 +34,6 @@ def test_svg_is_scoped_themable_accessible_and_reproducible() -> None:
     assert "\n" not in svg
 
 
-
 def _mathtext_value(label: str) -> float:
     """Matplotlib's log tick label, e.g. ``$\\mathdefault{2\\times10^{-1}}$``, as a number."""
     match = re.fullmatch(r"\$\\mathdefault\{(?:(\d+)\\times)?10\^\{(-?\d+)\}\}\$", label)

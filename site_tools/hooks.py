@@ -5,19 +5,21 @@
 - ``on_config``: read the term catalog (front matter of docs/<family>/<slug>.md), fail the
   build on a missing field or an unknown related slug, and hand search a jieba user dictionary
   generated from the Chinese names so that e.g. 交叉熵 stays one word;
-- ``on_pre_build``: forget every imported ``snippets`` module, so ``mkdocs serve`` executes the
-  code as it is now on disk, not as it was when the server started;
+- ``on_pre_build``: forget every imported ``snippets`` and ``site_tools`` module a page can import,
+  so ``mkdocs serve`` executes the code as it is now on disk, not as it was when the server
+  started; start the build's execution cache and put its runner behind markdown-exec's python
+  fence (site_tools/execute.py);
 - ``on_files``: add a generated index page for every family folder (docs/<family>/index.md) and
   each term's standalone file (snippets._standalone) as a download next to its page;
 - ``on_page_markdown``: give each term page its header (title, aliases, Chinese names), the
   download line under "Implementation" and its "Related terms"; fill the A-Z and family markers; append the abbreviation definitions
   (tooltips) to every page;
-- ``on_nav`` / ``on_pre_page`` / ``on_env``: share the pages' code blocks between two processes
-  (site_tools/parallel.py);
-- ``on_page_content``: turn LaTeX into MathML, and free the page's markdown-exec sessions;
+- ``on_nav``: run the blocks that have no fresh cache entry, in a pool of processes;
+- ``on_pre_page`` / ``on_page_content``: tell the runner which page it is on; turn LaTeX into
+  MathML, and free the page's sessions;
 - ``on_post_build`` (before the search plugin writes its index): give each term page's search
   entry the fields of site_tools/search.py (names, other names, Chinese stems), so that a search
-  for any of a term's names finds its page first.
+  for any of a term's names finds its page first; then write the execution log and tidy the cache.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
-from site_tools import parallel, render  # noqa: E402
+from site_tools import execute, render  # noqa: E402
 from site_tools.catalog import CatalogError, Term, jieba_user_dict, load_terms  # noqa: E402
 from site_tools.mathml import render_math  # noqa: E402
 from site_tools.search import search_fields, vocabulary  # noqa: E402
@@ -69,9 +71,16 @@ def on_config(config):
     return config
 
 
+# imported once by these hooks and holding the build's state: never forgotten between builds
+MACHINERY = {"site_tools.execute", "site_tools.depends"}
+
+
 def on_pre_build(config):
-    for name in [m for m in sys.modules if m == "snippets" or m.startswith("snippets.")]:
-        del sys.modules[name]
+    for name in list(sys.modules):
+        if name.split(".")[0] in {"snippets", "site_tools"} and name not in MACHINERY | {"site_tools"}:
+            del sys.modules[name]
+    execute.begin()
+    execute.register(config)
 
 
 def on_files(files, config):
@@ -87,24 +96,19 @@ def on_files(files, config):
     return files
 
 
-@event_priority(-100)  # last: the helper process is forked with the navigation as the build has it
+@event_priority(-100)  # last: the pool's processes are forked with the navigation as the build has it
 def on_nav(nav, config, files):
-    parallel.start(config, files)
+    execute.prefill(files)
     return nav
 
 
 def on_pre_page(page, config, files):
-    parallel.enter(page)
+    execute.enter(page)
     return page
 
 
-def on_env(env, config, files):  # every page has been converted
-    parallel.stop()
-    return env
-
-
 def on_build_error(error):
-    parallel.stop(failed=True)
+    execute.end(failed=True)
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -121,12 +125,13 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
-    parallel.leave(page)
+    execute.leave(page)
     return render_math(html)
 
 
 @event_priority(100)  # before the search plugin's on_post_build, which writes the index
 def on_post_build(config):
+    execute.end()
     search = _search_plugin(config)
     if search is None or not getattr(search, "search_index", None):
         return

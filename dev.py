@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
     ensure_env("docs,test,ref" if command == "bench" else "docs,test")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     if command == "serve":
-        args = ["-m", "mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *rest]
+        args = ["-m", "mkdocs", "serve", "--dirty", "--dev-addr", "127.0.0.1:8000", *rest]
     elif command == "bench":
         args = ["-m", "benchmarks", *rest]
     else:

@@ -87,10 +87,18 @@ def distribution_version(top: str) -> str | None:
     """The installed version of the library that provides top-level module ``top``, or None (stdlib)."""
     if top in sys.stdlib_module_names or top == "__future__":
         return None
-    for dist in importlib.metadata.packages_distributions().get(top, []):
+    try:  # most libraries are distributed under their module's name
+        return f"{top} {importlib.metadata.version(top)}"
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    for dist in _distributions().get(top, []):
         return f"{dist} {importlib.metadata.version(dist)}"
-    module = sys.modules.get(top)
-    return f"{top} {getattr(module, '__version__', '?')}"
+    return f"{top} {getattr(sys.modules.get(top), '__version__', '?')}"
+
+
+@lru_cache(maxsize=1)
+def _distributions() -> dict[str, list[str]]:
+    return importlib.metadata.packages_distributions()  # slow (reads every installed package): once
 
 
 def _binding(package: str, name: str) -> str:

@@ -175,6 +175,7 @@ class Session:
             entry = self.build.lookup(key)
             if entry is not None:
                 self.build.count("cached", self.page, block)
+                self.build.note(self.page, key, entry["output"])
                 return entry["output"]
             self.namespace = {}
             for earlier in self.blocks[:-1]:  # the session's state, from its first block
@@ -185,6 +186,7 @@ class Session:
             "format": FORMAT, "page": self.page, "id": block.id, "output": output,
             "dependencies": self.dependencies.as_json(), "seconds": round(time.perf_counter() - start, 4),
         })
+        self.build.note(self.page, key, output)
         return output
 
     def _execute(self, block: Block) -> str:
@@ -227,6 +229,7 @@ class Build:
     memo: dict = field(default_factory=dict)  # dependency look-ups, once per build
     used: set[str] = field(default_factory=set)
     events: list[tuple[str, str, str, str]] = field(default_factory=list)  # (what, where, page, id)
+    outputs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # page -> (key, output digest)
 
     def lookup(self, key: str) -> dict | None:
         """The fresh entry for ``key``, or None."""
@@ -254,6 +257,9 @@ class Build:
         partial_file.write_text(json.dumps(entry), encoding="utf-8")
         os.replace(partial_file, self.folder / f"{key}.json")  # readers never see half an entry
 
+    def note(self, page: str, key: str, output: str) -> None:
+        self.outputs.setdefault(page, []).append((key, _digest(output)))
+
     def count(self, what: str, page: str, block: Block) -> None:
         self.events.append((what, self.where, page, block.id))
 
@@ -273,6 +279,26 @@ class Build:
 
 
 _build: Build | None = None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def outputs(page: str) -> list[tuple[str, str]]:
+    """The blocks of ``page`` in this build: ``(cache key, digest of the output)`` each."""
+    return list(_build.outputs.get(page, [])) if _build is not None else []
+
+
+def unchanged(outputs: list[tuple[str, str]]) -> bool:
+    """True if each of these blocks would give the same output now: a fresh entry, same output."""
+    if _build is None:
+        return False
+    for key, output in outputs:
+        entry = _build.lookup(key)
+        if entry is None or _digest(entry["output"]) != output:
+            return False
+    return True
 
 
 def begin() -> None:

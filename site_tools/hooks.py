@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import linecache
 import re
 import sys
 import tempfile
@@ -37,7 +38,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
-from site_tools import execute, render  # noqa: E402
+from site_tools import execute, incremental, render  # noqa: E402
 from site_tools.catalog import CatalogError, Term, jieba_user_dict, load_terms  # noqa: E402
 from site_tools.mathml import render_math  # noqa: E402
 from site_tools.search import search_fields, vocabulary  # noqa: E402
@@ -72,10 +73,19 @@ def on_config(config):
 
 
 # imported once by these hooks and holding the build's state: never forgotten between builds
-MACHINERY = {"site_tools.execute", "site_tools.depends"}
+MACHINERY = {"site_tools.execute", "site_tools.depends", "site_tools.incremental"}
+
+
+def on_startup(command, dirty):
+    incremental.startup(dirty)
 
 
 def on_pre_build(config):
+    # MkDocs restores sys.path after importing a hook: put this checkout first again, so that pages
+    # import its snippets (not another copy, e.g. an editable install's) and site_tools
+    if sys.path[:1] != [str(ROOT)]:
+        sys.path.insert(0, str(ROOT))
+    linecache.checkcache()  # inspect.getsource (standalone files) must read the files as they are now
     for name in list(sys.modules):
         if name.split(".")[0] in {"snippets", "site_tools"} and name not in MACHINERY | {"site_tools"}:
             del sys.modules[name]
@@ -99,6 +109,8 @@ def on_files(files, config):
 @event_priority(-100)  # last: the pool's processes are forked with the navigation as the build has it
 def on_nav(nav, config, files):
     execute.prefill(files)
+    downloads = {term.page: files.get_file_from_path(render.download_path(term)) for term in TERMS.values()}
+    incremental.plan(config, files, {page: file.content_string for page, file in downloads.items() if file})
     return nav
 
 
@@ -107,7 +119,14 @@ def on_pre_page(page, config, files):
     return page
 
 
+@event_priority(-100)  # after the search plugin has indexed the page
+def on_page_context(context, page, config, nav):
+    incremental.converted(page, _search_plugin(config))
+    return context
+
+
 def on_build_error(error):
+    incremental.failed()
     execute.end(failed=True)
 
 
@@ -131,8 +150,10 @@ def on_page_content(html, page, config, files):
 
 @event_priority(100)  # before the search plugin's on_post_build, which writes the index
 def on_post_build(config):
+    incremental.finish()
     execute.end()
     search = _search_plugin(config)
+    incremental.merge_search(search)
     if search is None or not getattr(search, "search_index", None):
         return
     index = search.search_index  # Material 9.8's SearchIndex; entries are plain dicts

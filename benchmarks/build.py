@@ -26,8 +26,17 @@ Runs:
 The copies live two folders deep (docs/bench/copies/) because site_tools.catalog treats every
 docs/<folder>/<name>.md as a term page and would reject one without front matter.
 
-Builds use two processes when the machine has two cores (site_tools/parallel.py); the JSON
+Every build above runs in a fresh copy, so its execution cache (.cache/exec) starts empty: these
+are cold builds, whose blocks run in a pool of one process per core (site_tools/execute.py); the JSON
 records how many (``build_processes``).
+
+**Rebuilds** (``rebuilds`` in the JSON), in one more copy of the real site: a cold build (empty
+cache), a warm build with nothing changed (every output from the cache), then the contributor's
+loop as ``python3 dev.py serve`` runs it (``mkdocs serve --dirty``: one process, dirty rebuilds,
+benchmarks/serve_loop.py): the first build, then a rebuild after a one-page prose edit, after a
+new executed block on one page (in that page's session, so the session's earlier blocks run
+again too), and after an edit to one ``snippets`` module. Each is compared with the cold build
+(goals: a prose edit within 0.15 x, a new block within 0.25 x).
 
 Also measured, in this process: the **figure floor**, the time to draw and save the smallest plot a
 page can have (``figure()``, one line, ``to_svg``), median of repeated runs, next to the number
@@ -47,6 +56,7 @@ build (``--profile``) with the time split by what the page build does.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import posixpath
@@ -66,10 +76,10 @@ if str(ROOT) not in sys.path:
 
 from benchmarks._text import table, write_json  # noqa: E402
 from site_tools.catalog import is_term_page  # noqa: E402
-from site_tools.parallel import jobs  # noqa: E402
+from site_tools.execute import jobs  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
-PROJECT_PARTS = ("mkdocs.yml", "docs", "snippets", "site_tools")  # what a build reads
+PROJECT_PARTS = ("mkdocs.yml", "docs", "snippets", "site_tools", "benchmarks")  # what a build reads
 DEFAULT_SIZES = (0, 100, 300)
 QUICK_SIZES = (0, 10)
 GOAL_SECONDS_PER_PAGE = 0.1  # the issue's goal for one executed term page, on 2 cores
@@ -217,6 +227,60 @@ def run_empty(scratch: Path) -> Run:
     wall, cpu, rss = mkdocs_build(project)
     return Run("empty site", 0, count_exec_blocks(project / "docs"), wall, cpu, rss,
                "fixed cost: every term page removed; home, A-Z, tags, theme, search stay")
+
+
+# the edits of the serve loop, on the real site; each row's ratio is its seconds / the cold build's
+REBUILD_EDITS = [
+    {"name": "serve: prose edit on one page", "path": "docs/activations/relu.md", "old": "## Intuition",
+     "new": "One more sentence of prose, added while serving.\n\n## Intuition"},
+    {"name": "serve: new block on one page", "path": "docs/activations/relu.md", "old": "## Pitfalls",
+     "new": '```python exec="on" source="block" result="text" session="relu" id="relu-added-while-serving"\n'
+            'print(relu(np.array([-1.0, 0.0, 2.5])))\n```\n\n## Pitfalls'},
+    {"name": "serve: one snippets module edited", "path": "snippets/activations/relu.py",
+     "old": "def relu(", "new": "# edited while serving\ndef relu("},
+]
+REBUILD_GOALS = {"serve: prose edit on one page": 0.15, "serve: new block on one page": 0.25}
+
+
+def run_rebuilds(scratch: Path) -> dict:
+    """Cold, warm and serve-loop rebuilds of the real site (see the module docstring)."""
+    project = copy_project(scratch / "rebuilds")
+    blocks = count_exec_blocks(project / "docs")
+    rows = []
+    for case in ("cold build (empty cache)", "warm build (nothing changed)"):
+        wall, cpu, rss = mkdocs_build(project)
+        ran = len(json.loads((project / ".cache" / "exec-log.json").read_text(encoding="utf-8"))["ran"])
+        rows.append({"case": case, "seconds": round(wall, 3), "cpu_s": round(cpu, 3), "blocks_run": ran})
+    edits = scratch / "edits.json"
+    edits.write_text(json.dumps(REBUILD_EDITS), encoding="utf-8")
+    loop = subprocess.run(
+        [sys.executable, "-m", "benchmarks.serve_loop", str(project), str(scratch / "served"), str(edits)],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    if loop.returncode != 0:
+        raise RuntimeError(f"serve loop failed:\n{loop.stderr[-4000:]}")
+    for step in json.loads(loop.stdout.strip().splitlines()[-1]):
+        name = "serve: first build (warm cache)" if step["name"] == "first build" else step["name"]
+        rows.append({"case": name, "seconds": step["seconds"], "cpu_s": None, "blocks_run": step["blocks_run"],
+                     "pages_run": len(step["pages_run"])})
+    cold = rows[0]["seconds"]
+    for row in rows:
+        row["ratio_to_cold"] = round(row["seconds"] / cold, 3)
+        if row["case"] in REBUILD_GOALS:
+            row["goal_ratio"] = REBUILD_GOALS[row["case"]]
+            row["met"] = row["ratio_to_cold"] <= row["goal_ratio"]
+    shutil.rmtree(project, ignore_errors=True)
+    return {"exec_blocks": blocks, "columns": [list(c) for c in REBUILD_COLUMNS], "rows": rows}
+
+
+REBUILD_COLUMNS = [
+    ("case", "case"),
+    ("seconds", "wall s"),
+    ("ratio_to_cold", "÷ cold"),
+    ("goal_ratio", "goal"),
+    ("blocks_run", "blocks run"),
+    ("pages_run", "pages run"),
+]
 
 
 def plots_drawn(project: Path) -> int:
@@ -408,6 +472,9 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run)
             print(f"  {runs[-1].case}: {runs[-1].wall_s:.1f} s wall, {runs[-1].cpu_s:.1f} s CPU, load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
             shutil.rmtree(scratch / f"n{n}", ignore_errors=True)  # the copies are large; free the disk
+        rebuilds = run_rebuilds(scratch)
+        for row in rebuilds["rows"]:
+            print(f"  {row['case']}: {row['seconds']:.2f} s ({row['blocks_run']} blocks run)", file=sys.stderr, flush=True)
 
     empty = next(r for r in runs if r.case == "empty site")
     sized = [r for r in runs if r.case.startswith("N = ")]
@@ -440,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         "note": "the machine may be shared: wall time includes waiting for the CPU, CPU time does not",
         "columns": [list(c) for c in COLUMNS],
         "rows": rows,
+        "rebuilds": rebuilds,
         "fixed_cost": {
             "definition": "wall time of a strict build of the project with every term page removed from docs/ "
                           "(home, A-Z, tags pages, theme, hooks and search index stay)",
@@ -472,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
                              "slowest_blocks": slowest_blocks(args.profile)}
 
     print(table(COLUMNS, rows, _fmt))
+    print()
+    print(table(REBUILD_COLUMNS, rebuilds["rows"], _fmt))
     print()
     print(f"fixed cost (empty site): {empty.wall_s:.1f} s, {empty.peak_rss_mb:.0f} MiB peak")
     print(f"mean cost of a real term page: ({real.wall_s:.1f} - {empty.wall_s:.1f}) s / {real.term_pages} "

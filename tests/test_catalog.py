@@ -103,7 +103,8 @@ def test_exec_blocks_have_ids_and_private_sessions(slug: str) -> None:
 
 
 def test_no_markdown_exec_session_spans_two_pages() -> None:
-    """site_tools/parallel.py may run two pages in two processes: a session must stay on one page."""
+    """Sessions are kept per page (site_tools/execute.py runs pages in different processes and caches a
+    session by its page): a session name used on two pages would be two sessions."""
     pages_of: dict[str, set[str]] = {}
     for path in sorted((ROOT / "docs").rglob("*.md")):
         for session in re.findall(r'^```+\s*\w+ [^\n]*\bsession="([^"]+)"', path.read_text(encoding="utf-8"), re.M):
@@ -111,6 +112,60 @@ def test_no_markdown_exec_session_spans_two_pages() -> None:
     assert len(pages_of) >= len(TERMS), "every term page has a session"
     shared = {session: sorted(pages) for session, pages in pages_of.items() if len(pages) > 1}
     assert shared == {}
+
+
+def docs_extra_distributions() -> set[str]:
+    """The distributions `pip install .[docs]` brings: the project's numpy, the docs extra, and
+    everything those require, read from the installed metadata."""
+    from packaging.requirements import Requirement
+
+    def normal(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    wanted = [Requirement(r) for r in importlib.metadata.requires("dl-glossary-snippets") or []]
+    todo = [r.name for r in wanted if r.marker is None or r.marker.evaluate({"extra": "docs"})]
+    seen: set[str] = set()
+    while todo:
+        name = normal(todo.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = importlib.metadata.requires(name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for text in requires:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    return seen
+
+
+def test_pages_import_only_what_the_docs_extra_installs() -> None:
+    """`python3 dev.py serve` installs the docs extra only: a page importing a reference library
+    (torch, scikit-learn) would abort a newcomer's build. CI builds with the docs extra alone too."""
+    import ast
+    import sys
+
+    from site_tools.execute import fenced_blocks
+
+    allowed = docs_extra_distributions()
+    assert {"numpy", "matplotlib", "mkdocs", "scipy"} <= allowed
+    providers = importlib.metadata.packages_distributions()
+    outside = set()
+    for path in sorted((ROOT / "docs").rglob("*.md")):
+        for block in fenced_blocks(path.read_text(encoding="utf-8")):
+            for node in ast.walk(ast.parse(block.code)):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                    [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in sys.stdlib_module_names or (ROOT / top / "__init__.py").is_file():
+                        continue
+                    dists = {re.sub(r"[-_.]+", "-", d).lower() for d in providers.get(top, [top])}
+                    if not dists & allowed:
+                        outside.add(f"{path.relative_to(ROOT).as_posix()} ({block.id}): {name}")
+    assert sorted(outside) == []
 
 
 def test_public_api_matches_the_modules() -> None:

@@ -1,4 +1,5 @@
-"""`mkdocs serve` shows fresh source AND fresh executed output after a module is edited.
+"""`mkdocs serve --dirty`, as `python3 dev.py serve` runs it, shows fresh source AND fresh executed
+output after a module is edited.
 
 The server runs on a copy of the project in a temporary folder, so the real sources are
 never touched; the hook puts that copy first on sys.path, so its snippets are the ones run.
@@ -64,7 +65,7 @@ def test_serve_reexecutes_edited_snippets(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{port}/{PAGE}"
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "mkdocs", "serve", "--dirty", "--dev-addr", f"127.0.0.1:{port}"],
         cwd=project, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
@@ -76,6 +77,10 @@ def test_serve_reexecutes_edited_snippets(tmp_path: Path) -> None:
         after = wait_for(url, lambda html: "edited while serving" in html, 900, server)
         assert "[0.125 0.125 0.125 0.125 0.125]" in after
         assert "0.9526" not in after
+        # a page that only uses sigmoid in a block (no source of it shown) is fresh too
+        relu = wait_for(f"http://127.0.0.1:{port}/activations/relu/", lambda html: True, 60, server)
+        assert "σ′(x), for comparison" in relu
+        assert "M 45.53 197.62 L 438.16 197.62" in relu  # σ′ of a constant 0.125 is flat
     finally:
         server.terminate()
         server.wait(timeout=30)

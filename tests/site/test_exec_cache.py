@@ -1,0 +1,158 @@
+"""The execution cache (site_tools/execute.py), on a copy of the real site:
+
+- a cold build runs every block (in the pool: none is left for the build process), a warm build
+  runs none, and the two sites are byte-identical;
+- after one module is edited, exactly the blocks of the pages that use it run again (counted from
+  .cache/exec-log.json, against an independent reading of which pages use which names), and the
+  site equals a build with the cache off of the edited sources: no output is stale;
+- ``GLOSSARY_EXEC_CACHE=0`` runs every block and leaves nothing in .cache/exec.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from site_tools.execute import fenced_blocks
+from tests.site.build import ROOT, mkdocs
+from tests.site.test_reproducible import digests
+
+pytestmark = pytest.mark.site
+
+PARTS = ("docs", "snippets", "site_tools", "benchmarks")
+MODULE = "snippets/activations/relu.py"
+OLD = "    return np.maximum(x, 0)\n"
+NEW = "    return np.minimum(np.maximum(x, 0), 6.0)  # ReLU6, edited by the test\n"
+
+
+def copy_project(dest: Path) -> Path:
+    for name in PARTS:
+        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
+    return dest
+
+
+def build(project: Path, out: Path, **env: str) -> dict:
+    result = mkdocs("build", "--strict", "-d", str(out), cwd=project, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads((project / ".cache" / "exec-log.json").read_text(encoding="utf-8"))
+
+
+def all_blocks(project: Path) -> set[tuple[str, str]]:
+    docs = project / "docs"
+    return {
+        (page.relative_to(docs).as_posix(), block.id)
+        for page in docs.rglob("*.md")
+        for block in fenced_blocks(page.read_text(encoding="utf-8"))
+    }
+
+
+def pairs(entries: list[dict]) -> set[tuple[str, str]]:
+    return {(entry["page"], entry["id"]) for entry in entries}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(tmp_path_factory.mktemp("exec-cache") / "project")
+
+
+@pytest.fixture(scope="module")
+def cold_and_warm(project: Path, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("sites")
+    cold = build(project, out / "cold", GLOSSARY_BUILD_JOBS="2")
+    warm = build(project, out / "warm")
+    return out, cold, warm
+
+
+def test_cold_build_runs_every_block_in_the_pool_and_warm_build_none(project: Path, cold_and_warm) -> None:
+    _, cold, warm = cold_and_warm
+    blocks = all_blocks(project)
+    assert len(blocks) > 300
+    assert pairs(cold["ran"]) == blocks
+    assert {entry["where"] for entry in cold["ran"]} == {"worker"}, "a block the pool missed ran during conversion"
+    assert warm["ran"] == []
+    assert pairs(warm["cached"]) == blocks
+
+
+def test_cold_and_warm_sites_are_byte_identical(cold_and_warm) -> None:
+    out, _, _ = cold_and_warm
+    cold, warm = digests(out / "cold"), digests(out / "warm")
+    assert sorted(cold) == sorted(warm)
+    assert [name for name in cold if cold[name] != warm[name]] == []
+
+
+def names_depending_on(project: Path, module: str) -> set[str]:
+    """Public names of every snippets module that imports ``module``, directly or not (read with ast,
+    independently of site_tools.depends)."""
+    modules = {
+        ".".join(path.relative_to(project).with_suffix("").parts): path
+        for path in (project / "snippets").rglob("*.py") if path.name != "__init__.py"
+    }
+    imports = {
+        name: {node.module for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+               if isinstance(node, ast.ImportFrom) and node.module}
+        for name, path in modules.items()
+    }
+    users, grew = {module}, True
+    while grew:
+        grew = False
+        for name, imported in imports.items():
+            if name not in users and imported & users:
+                users.add(name)
+                grew = True
+    names = set()
+    for name in users:
+        tree = ast.parse(modules[name].read_text(encoding="utf-8"))
+        names |= {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and not node.name.startswith("_")}
+    return names
+
+
+def test_a_module_edit_reruns_exactly_the_pages_that_use_it(project: Path, cold_and_warm, tmp_path: Path) -> None:
+    path = project / MODULE
+    text = path.read_text(encoding="utf-8")
+    assert OLD in text
+    path.write_text(text.replace(OLD, NEW), encoding="utf-8")
+    log = build(project, tmp_path / "edited", GLOSSARY_BUILD_JOBS="2")
+
+    names = names_depending_on(project, "snippets.activations.relu")
+    assert {"relu", "relu_backward", "activation_slope"} <= names
+    docs = project / "docs"
+    expected = set()
+    for page in docs.rglob("*.md"):
+        for block in fenced_blocks(page.read_text(encoding="utf-8")):
+            imported = {
+                alias.name for node in ast.walk(ast.parse(block.code))
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("snippets")
+                for alias in node.names
+            }
+            if imported & names:
+                expected.add(page.relative_to(docs).as_posix())
+    ran_pages = {entry["page"] for entry in log["ran"]}
+    assert "activations/relu.md" in expected and "metrics/accuracy.md" not in expected
+    assert ran_pages == expected
+    # a page runs again as a whole (its sessions from their first block), in the pool; conversion
+    # then takes every output from the cache
+    assert pairs(log["ran"]) == {block for block in all_blocks(project) if block[0] in expected}
+    assert {entry["where"] for entry in log["ran"]} == {"worker"}
+    assert pairs(log["cached"]) == all_blocks(project)
+
+    # never stale: the same bytes as a build of the edited sources that uses no cache at all
+    fresh_log = build(project, tmp_path / "uncached", GLOSSARY_EXEC_CACHE="0")
+    assert fresh_log["cache"] == "off" and pairs(fresh_log["ran"]) == all_blocks(project)
+    incremental, uncached = digests(tmp_path / "edited"), digests(tmp_path / "uncached")
+    assert [name for name in uncached if incremental.get(name) != uncached[name]] == []
+    assert "6.0" in (tmp_path / "edited" / "activations" / "relu" / "index.html").read_text(encoding="utf-8")
+
+
+def test_cache_off_keeps_nothing(project: Path, cold_and_warm, tmp_path: Path) -> None:
+    entries = project / ".cache" / "exec"
+    before = sorted(p.name for p in entries.iterdir())
+    log = build(project, tmp_path / "off", GLOSSARY_EXEC_CACHE="0", GLOSSARY_BUILD_JOBS="2")
+    assert log["cache"] == "off"
+    assert pairs(log["ran"]) == all_blocks(project)  # all of them, in the pool, into a temporary folder
+    assert {entry["where"] for entry in log["ran"]} == {"worker"} and pairs(log["cached"]) == all_blocks(project)
+    assert sorted(p.name for p in entries.iterdir()) == before

@@ -245,7 +245,7 @@ def metric(name: str, value: float, unit: str, goal: float | None = None) -> dic
 
 def build_site(dest: Path) -> None:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(dest)],
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(dest)],
                           cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"mkdocs build failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")

@@ -16,6 +16,7 @@ each rebuild, and how many python blocks each ran (from .cache/exec-log.json).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -25,6 +26,7 @@ from pathlib import Path
 def main(argv: list[str]) -> int:
     project, site, edits = Path(argv[0]).resolve(), Path(argv[1]).resolve(), json.loads(Path(argv[2]).read_text())
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s - %(message)s")  # as mkdocs' CLI shows them
     os.chdir(project)
     sys.path.insert(0, str(project))  # as `python -m mkdocs` run in the project folder has it
 

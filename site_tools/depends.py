@@ -120,6 +120,7 @@ class Dependencies:
     listings: dict[str, str] = field(default_factory=dict)  # folder -> sha256 of its sorted names
     bindings: dict[str, str] = field(default_factory=dict)  # "package:name" -> defining module
     versions: dict[str, str] = field(default_factory=dict)  # library -> "distribution version"
+    complete: bool = True  # False if something could not be worked out: then the output is not cached
 
     def as_json(self) -> dict[str, dict[str, str]]:
         return {"files": self.files, "listings": self.listings, "bindings": self.bindings, "versions": self.versions}
@@ -128,18 +129,20 @@ class Dependencies:
     def from_json(cls, data: dict[str, dict[str, str]]) -> Dependencies:
         return cls(**{key: dict(value) for key, value in data.items()})
 
-    def update(self, other: Dependencies) -> None:
-        for mine, theirs in zip(self.as_json().values(), other.as_json().values()):
-            mine.update(theirs)
-
     # -- recording --------------------------------------------------------------------------
 
     def add_code(self, code: str) -> None:
-        """The block ``code`` is about to run: what it imports, and the versions every page depends on."""
+        """The block ``code`` is about to run: what it imports, and the versions every page depends on.
+
+        Code that does not parse, or imports a name that does not exist, will fail when it runs (and
+        failures are never cached); anything else that cannot be resolved leaves ``complete`` False."""
         self.versions.setdefault("python", sys.version.split()[0])
         for name in ALWAYS:
             self.versions.setdefault(name, distribution_version(name) or "")
-        self._add_imports(_parse(code, ""))
+        try:
+            self._add_imports(_parse(code, ""))
+        except Exception:
+            self.complete = False
 
     def _add_module(self, module: str) -> None:
         path = project_file(module)

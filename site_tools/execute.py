@@ -128,6 +128,8 @@ def _audit(event: str, args: tuple) -> None:
         path = data_path(args[0])
         if path is not None:
             (recording.opened if event == "open" else recording.listed)(path)
+    except Exception:  # an audit hook must not break the block's own open(): just do not cache it
+        recording.complete = False
     finally:
         _recording = recording
 
@@ -178,21 +180,21 @@ class Session:
                 self.build.note(self.page, key, entry["output"])
                 return entry["output"]
             self.namespace = {}
-            for earlier in self.blocks[:-1]:  # the session's state, from its first block
-                self._execute(earlier)
+            for index, earlier in enumerate(self.blocks[:-1], 1):  # the session's state, from its first block
+                self._execute(earlier, index)
         start = time.perf_counter()
-        output = self._execute(block)
-        self.build.store_entry(key, {
-            "format": FORMAT, "page": self.page, "id": block.id, "output": output,
-            "dependencies": self.dependencies.as_json(), "seconds": round(time.perf_counter() - start, 4),
-        })
+        output = self._execute(block, len(self.blocks))
+        if self.dependencies.complete:
+            self.build.store_entry(key, {
+                "format": FORMAT, "page": self.page, "id": block.id, "output": output,
+                "dependencies": self.dependencies.as_json(), "seconds": round(time.perf_counter() - start, 4),
+            })
         self.build.note(self.page, key, output)
         return output
 
-    def _execute(self, block: Block) -> str:
+    def _execute(self, block: Block, index: int) -> str:
         global _recording
         assert self.namespace is not None
-        index = len(self.blocks)
         if self.module is None:
             self.module = _module_name(self.page, block, index)
             self.namespace["__name__"] = self.module

@@ -1,7 +1,9 @@
 """MkDocs hooks (registered in mkdocs.yml). What each event does:
 
-- import time: put this checkout first on ``sys.path``, so executed blocks import the
-  ``snippets`` package and ``site_tools`` from the working tree being built;
+- import time, and again ``on_pre_build`` (MkDocs restores ``sys.path`` after importing a hook):
+  put this checkout first on ``sys.path``, so executed blocks import the ``snippets`` package and
+  ``site_tools`` from the working tree being built;
+- ``on_startup``: note whether builds are dirty (``mkdocs serve --dirty``, site_tools/incremental.py);
 - ``on_config``: read the term catalog (front matter of docs/<family>/<slug>.md), fail the
   build on a missing field or an unknown related slug, and hand search a jieba user dictionary
   generated from the Chinese names so that e.g. 交叉熵 stays one word;
@@ -11,15 +13,18 @@
   fence (site_tools/execute.py);
 - ``on_files``: add a generated index page for every family folder (docs/<family>/index.md) and
   each term's standalone file (snippets._standalone) as a download next to its page;
+- ``on_nav``: run the blocks that have no fresh cache entry, in a pool of processes; in a dirty
+  build, choose the pages to convert again;
 - ``on_page_markdown``: give each term page its header (title, aliases, Chinese names), the
-  download line under "Implementation" and its "Related terms"; fill the A-Z and family markers; append the abbreviation definitions
-  (tooltips) to every page;
-- ``on_nav``: run the blocks that have no fresh cache entry, in a pool of processes;
+  download line under "Implementation" and its "Related terms"; fill the A-Z and family markers;
+  append the abbreviation definitions (tooltips) to every page;
 - ``on_pre_page`` / ``on_page_content``: tell the runner which page it is on; turn LaTeX into
   MathML, and free the page's sessions;
-- ``on_post_build`` (before the search plugin writes its index): give each term page's search
-  entry the fields of site_tools/search.py (names, other names, Chinese stems), so that a search
-  for any of a term's names finds its page first; then write the execution log and tidy the cache.
+- ``on_page_context`` (after the search plugin's): a dirty build keeps the page's search entries;
+- ``on_post_build`` (before the search plugin writes its index): write the execution log and tidy
+  the cache; in a dirty build, put back the search entries of the pages not converted; give each
+  term page's search entry the fields of site_tools/search.py (names, other names, Chinese stems),
+  so that a search for any of a term's names finds its page first.
 """
 
 from __future__ import annotations

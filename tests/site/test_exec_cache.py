@@ -2,9 +2,9 @@
 
 - a cold build runs every block (in the pool: none is left for the build process), a warm build
   runs none, and the two sites are byte-identical;
-- after one module is edited, exactly the blocks of the pages that use it run again (counted from
-  .cache/exec-log.json, against an independent reading of which pages use which names), and the
-  site equals a build with the cache off of the edited sources: no output is stale;
+- after one module is edited, exactly the sessions that use it run again (counted from
+  .cache/exec-log.json, against an independent reading of which blocks import which names), and
+  the site equals a build with the cache off of the edited sources: no output is stale;
 - ``GLOSSARY_EXEC_CACHE=0`` runs every block and leaves nothing in .cache/exec.
 """
 
@@ -37,7 +37,9 @@ def copy_project(dest: Path) -> Path:
 
 
 def build(project: Path, out: Path, **env: str) -> dict:
-    result = mkdocs("build", "--strict", "-d", str(out), cwd=project, env=env)
+    """A strict build of ``project``, with the cache on unless ``env`` says otherwise (CI exports
+    GLOSSARY_EXEC_CACHE=0 for its own builds); returns the build's execution log."""
+    result = mkdocs("build", "--strict", "-d", str(out), cwd=project, env={"GLOSSARY_EXEC_CACHE": "1", **env})
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads((project / ".cache" / "exec-log.json").read_text(encoding="utf-8"))
 
@@ -120,23 +122,28 @@ def test_a_module_edit_reruns_exactly_the_pages_that_use_it(project: Path, cold_
 
     names = names_depending_on(project, "snippets.activations.relu")
     assert {"relu", "relu_backward", "activation_slope"} <= names
+    # a session (a block without one is its own) runs again as a whole when one of its blocks
+    # imports such a name: the blocks before it run again for their state, those after it depend on it
     docs = project / "docs"
-    expected = set()
+    expected_blocks = set()
     for page in docs.rglob("*.md"):
-        for block in fenced_blocks(page.read_text(encoding="utf-8")):
+        src = page.relative_to(docs).as_posix()
+        sessions: dict[str, list] = {}
+        for i, block in enumerate(fenced_blocks(page.read_text(encoding="utf-8"))):
+            sessions.setdefault(block.session or f"#{i}", []).append(block)
+        for blocks in sessions.values():
             imported = {
-                alias.name for node in ast.walk(ast.parse(block.code))
+                alias.name for block in blocks for node in ast.walk(ast.parse(block.code))
                 if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("snippets")
                 for alias in node.names
             }
             if imported & names:
-                expected.add(page.relative_to(docs).as_posix())
-    ran_pages = {entry["page"] for entry in log["ran"]}
+                expected_blocks |= {(src, block.id) for block in blocks}
+    expected = {src for src, _ in expected_blocks}
     assert "activations/relu.md" in expected and "metrics/accuracy.md" not in expected
-    assert ran_pages == expected
-    # a page runs again as a whole (its sessions from their first block), in the pool; conversion
-    # then takes every output from the cache
-    assert pairs(log["ran"]) == {block for block in all_blocks(project) if block[0] in expected}
+    assert pairs(log["ran"]) == expected_blocks
+    assert {entry["page"] for entry in log["ran"]} == expected
+    # they ran in the pool; conversion then took every output from the cache
     assert {entry["where"] for entry in log["ran"]} == {"worker"}
     assert pairs(log["cached"]) == all_blocks(project)
 

@@ -8,6 +8,7 @@ never touched; the hook puts that copy first on sys.path, so its snippets are th
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -67,7 +68,7 @@ def test_serve_reexecutes_edited_snippets(tmp_path: Path) -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "--dirty", "--dev-addr", f"127.0.0.1:{port}"],
         cwd=project, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "GLOSSARY_EXEC_CACHE": "1"},  # as dev.py serve
     )
     try:
         before = wait_for(url, lambda html: "0.9526" in html, 900, server)
@@ -77,10 +78,13 @@ def test_serve_reexecutes_edited_snippets(tmp_path: Path) -> None:
         after = wait_for(url, lambda html: "edited while serving" in html, 900, server)
         assert "[0.125 0.125 0.125 0.125 0.125]" in after
         assert "0.9526" not in after
-        # a page that only uses sigmoid in a block (no source of it shown) is fresh too
+        # a page that only calls sigmoid_backward in a plot (no source of it shown) is fresh too: with
+        # sigmoid constant, σ′ = σ(1 - σ) is constant, so its dashed curve (series 3) is a flat line
         relu = wait_for(f"http://127.0.0.1:{port}/activations/relu/", lambda html: True, 60, server)
-        assert "σ′(x), for comparison" in relu
-        assert "M 45.53 197.62 L 438.16 197.62" in relu  # σ′ of a constant 0.125 is flat
+        curve = re.search(r'<path d="([^"]+)"[^>]*stroke: var\(--gl-plot-3\)', relu)
+        assert curve is not None
+        heights = {float(y) for y in re.findall(r"[ML] [\d.]+ ([\d.]+)", curve.group(1))}
+        assert len(heights) == 1, f"σ′ is not flat: {sorted(heights)[:5]}"
     finally:
         server.terminate()
         server.wait(timeout=30)

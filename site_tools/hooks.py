@@ -120,8 +120,15 @@ def on_nav(nav, config, files):
 
 
 def on_pre_page(page, config, files):
+    incremental.before_page(page, config, files)
     execute.enter(page)
     return page
+
+
+@event_priority(200)  # before Material's tags plugin (100) turns what it gathered into listings
+def on_env(env, config, files):
+    incremental.before_env(config, files)
+    return env
 
 
 @event_priority(-100)  # after the search plugin has indexed the page

@@ -20,8 +20,9 @@ so MkDocs converts it again; the rest keep their files.
 
 Pages that are not converted still take part: each keeps the title it had when it was last converted
 (for the navigation of those that are), and plugins that gather from every page see its Markdown
-(``on_page_markdown``): Material's tags plugin needs all of them to link the tags on a converted page
-and to list them on its tags index, which is therefore converted in every build. Material's search plugin indexes only the pages
+(``on_page_markdown``) at the point in page order where MkDocs would have converted it: Material's
+tags plugin needs all of them to link the tags on a converted page, to list them on its tags index
+(which is therefore converted in every build) and to write tags.json in the same order. Material's search plugin indexes only the pages
 converted in a dirty build (its own merge assumes exactly one); :func:`merge_search` puts the other
 pages' entries back from the last build, in page order, so the index is the one a full build writes.
 
@@ -65,6 +66,7 @@ _memo: dict[str, _Converted] = {}  # src_uri -> the page as last converted in th
 _planned: dict[str, str] = {}  # src_uri -> fingerprint, this build
 _converted: dict[str, list[dict]] = {}  # src_uri -> search entries, for the pages converted this build
 _pages: list = []
+_skipped: list = []  # pages this dirty build does not convert, not yet shown to the plugins
 _seen = 0  # search entries already attributed to a page
 
 
@@ -120,15 +122,37 @@ def plan(config, files, generated: dict[str, str]) -> None:
         if (last is None or last.fingerprint != _planned[src] or not execute.unchanged(last.outputs)
                 or TAGS_INDEX in page.markdown):
             rebuild.append(page)
+    for page in rebuild:
+        Path(page.file.abs_dest_path).unlink(missing_ok=True)  # MkDocs converts it again
+    _skipped.clear()
     for page in _pages:
-        if page in rebuild:
-            Path(page.file.abs_dest_path).unlink(missing_ok=True)  # MkDocs converts it again
-            continue
-        if _memo[page.file.src_uri].title is not None:
-            page.title = _memo[page.file.src_uri].title  # as it was when converted
-        # plugins that gather from every page (Material's tags: the tag links on the pages that are
-        # converted) see this one too; the Markdown they return is not used
+        if not page.file.is_modified():  # MkDocs' own test: it will not convert this page
+            _skipped.append(page)
+            if _memo[page.file.src_uri].title is not None:
+                page.title = _memo[page.file.src_uri].title  # as it was when converted
+
+
+def _show_skipped(config, files, until=None) -> None:
+    """Plugins that gather from every page (Material's tags: the tag links on the converted pages,
+    its tags index and tags.json) see each page that is not converted, in page order, where MkDocs
+    would have converted it; the Markdown they return is not used."""
+    order = {page.file.src_uri: i for i, page in enumerate(_pages)}
+    limit = len(_pages) if until is None else order.get(until.file.src_uri, -1)
+    while _skipped and order[_skipped[0].file.src_uri] < limit:
+        page = _skipped.pop(0)
         config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+
+
+def before_page(page, config, files) -> None:
+    """``on_pre_page``: the pages before this one that are not converted, as if they had been."""
+    if _dirty:
+        _show_skipped(config, files, until=page)
+
+
+def before_env(config, files) -> None:
+    """``on_env``, before every plugin's: the remaining pages that are not converted."""
+    if _dirty:
+        _show_skipped(config, files)
 
 
 def converted(page, search) -> None:

@@ -226,7 +226,7 @@ class Build:
     temporary: bool  # GLOSSARY_EXEC_CACHE=0: a folder of this build only
     where: str = "build"  # "build", or "worker" in a pool process
     page: str | None = None
-    sessions: dict[str, Session] = field(default_factory=dict)
+    sessions: dict[str | tuple, Session] = field(default_factory=dict)
     entries: dict[str, dict | None] = field(default_factory=dict)  # key -> entry, read once per build
     memo: dict = field(default_factory=dict)  # dependency look-ups, once per build
     used: set[str] = field(default_factory=set)
@@ -266,12 +266,12 @@ class Build:
         self.events.append((what, self.where, page, block.id))
 
     def session(self, block: Block) -> Session:
+        """The block's session on the current page (a new one for a block without a session)."""
         assert self.page is not None
-        if not block.session:
-            return Session(self, self.page)
-        if block.session not in self.sessions:
-            self.sessions[block.session] = Session(self, self.page)
-        return self.sessions[block.session]
+        name: str | tuple = block.session or ("no session", len(self.sessions))  # never a string
+        if name not in self.sessions:
+            self.sessions[name] = Session(self, self.page)
+        return self.sessions[name]
 
     def leave_page(self) -> None:
         for session in self.sessions.values():
@@ -348,8 +348,9 @@ def _write_log(build: Build) -> None:
         "cached": [{"page": page, "id": id_} for _, _, page, id_ in cached],
     }, indent=1), encoding="utf-8")
     log.info(
-        "execution cache: %d python blocks run (%d in worker processes), %d taken from %s",
-        len(ran), workers, len(cached), "nowhere (GLOSSARY_EXEC_CACHE=0)" if build.temporary else ".cache/exec",
+        "execution cache: %d python blocks ran (%d of them in worker processes); pages took %d outputs from %s",
+        len(ran), workers, len(cached),
+        "this build's temporary cache (GLOSSARY_EXEC_CACHE=0)" if build.temporary else ".cache/exec",
     )
 
 

@@ -49,6 +49,7 @@ from site_tools.mathml import render_math  # noqa: E402
 from site_tools.search import search_fields, vocabulary  # noqa: E402
 
 TERMS: dict[str, Term] = {}
+STANDALONE: dict[str, str] = {}  # term module -> its standalone file, made once per build (on_files)
 MARKERS = {
     "<!-- glossary:a-z -->": render.a_to_z,
     "<!-- glossary:families -->": render.families_overview,
@@ -106,16 +107,17 @@ def on_files(files, config):
     # each term's standalone file, published next to its page: <family>/<slug>/<module>.py
     from snippets._standalone import standalone_source  # imported here: on_pre_build purged it
 
+    STANDALONE.clear()
     for term in TERMS.values():
-        files.append(File.generated(config, render.download_path(term), content=standalone_source(term.module)))
+        STANDALONE[term.module] = standalone_source(term.module)
+        files.append(File.generated(config, render.download_path(term), content=STANDALONE[term.module]))
     return files
 
 
 @event_priority(-100)  # last: the pool's processes are forked with the navigation as the build has it
 def on_nav(nav, config, files):
     execute.prefill(files)
-    downloads = {term.page: files.get_file_from_path(render.download_path(term)) for term in TERMS.values()}
-    incremental.plan(config, files, {page: file.content_string for page, file in downloads.items() if file})
+    incremental.plan(config, files, {term.page: STANDALONE.get(term.module, "") for term in TERMS.values()})
     return nav
 
 
@@ -151,7 +153,8 @@ def on_page_markdown(markdown, page, config, files):
     if term is not None and term.page == src:
         from snippets._standalone import standalone_definitions
 
-        markdown = render.with_generated_sections(TERMS, term, markdown, standalone_definitions(term.module))
+        definitions = standalone_definitions(term.module, STANDALONE.get(term.module))
+        markdown = render.with_generated_sections(TERMS, term, markdown, definitions)
     return f"{markdown}\n\n{render.abbreviation_definitions(TERMS)}\n"
 
 

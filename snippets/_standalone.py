@@ -164,10 +164,11 @@ def _with_decorators(source: str, node: ast.stmt) -> str:
     return "".join(lines[first : node.end_lineno])
 
 
-def standalone_definitions(module_name: str) -> list[str]:
-    """Names of the functions and classes the standalone file of ``module_name`` defines."""
+def standalone_definitions(module_name: str, source: str | None = None) -> list[str]:
+    """Names of the functions and classes the standalone file of ``module_name`` defines (``source``:
+    that file's text, if already made)."""
     return [
         node.name
-        for node in ast.parse(standalone_source(module_name)).body
+        for node in ast.parse(standalone_source(module_name) if source is None else source).body
         if isinstance(node, (ast.FunctionDef, ast.ClassDef))
     ]

@@ -3,7 +3,9 @@
 Each one creates `.venv/` next to this file on first use, installs the package with its
 `docs` and `test` extras into it (again whenever pyproject.toml changes), then runs:
 
-    serve  ->  mkdocs serve on http://127.0.0.1:8000 (rebuilds when docs/ or snippets/ change)
+    serve  ->  mkdocs serve --dirty on http://127.0.0.1:8000: after an edit under docs/, snippets/ or
+               site_tools/ it converts only the pages that change and re-runs only the code blocks
+               whose inputs changed (site_tools/incremental.py, site_tools/execute.py)
     test   ->  pytest: unit, property, gradient and reference tests, plus a strict site build
     bench  ->  the benchmarks in benchmarks/ (also installs the `ref` extra: PyTorch, scipy,
                scikit-learn); they print tables and write benchmarks/results/*.json, which the

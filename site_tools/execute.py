@@ -33,6 +33,7 @@ and which came from the cache, by page and id.
 
 from __future__ import annotations
 
+import compileall
 import hashlib
 import json
 import linecache
@@ -51,6 +52,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from io import StringIO
 from pathlib import Path
+from py_compile import PycInvalidationMode
 from types import ModuleType
 from typing import Any
 
@@ -62,8 +64,28 @@ CACHE = ROOT / ".cache" / "exec"
 LOG = ROOT / ".cache" / "exec-log.json"
 FORMAT = 1  # the layout of an entry; part of every key
 KEEP_UNUSED = 7 * 24 * 3600  # an entry no build has used for a week is deleted
+CHECKED_HASH = PycInvalidationMode.CHECKED_HASH
 
 log = logging.getLogger("mkdocs.glossary.execute")
+
+
+# this build machinery: imported once by the hooks, it holds the build's state between builds
+MACHINERY = {"site_tools", "site_tools.execute", "site_tools.depends", "site_tools.incremental"}
+
+
+def fresh_imports(root: Path = ROOT, packages: tuple[str, ...] = ("snippets", "site_tools")) -> None:
+    """``on_pre_build``: the next import of a module of ``packages`` reads its source as it is now.
+
+    Every such module a page can import is forgotten (``sys.modules``), and the packages' bytecode
+    caches are rewritten to be checked against a hash of the source: the default check compares
+    the source's modification time in whole seconds and its size, so a module edited twice within
+    one second, to the same length, would run as it was before the second edit.
+    """
+    for package in packages:
+        compileall.compile_dir(root / package, quiet=2, force=True, invalidation_mode=CHECKED_HASH)
+    for name in list(sys.modules):
+        if name.split(".")[0] in packages and name not in MACHINERY:
+            del sys.modules[name]
 
 
 def jobs() -> int:

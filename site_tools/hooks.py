@@ -78,10 +78,6 @@ def on_config(config):
     return config
 
 
-# imported once by these hooks and holding the build's state: never forgotten between builds
-MACHINERY = {"site_tools.execute", "site_tools.depends", "site_tools.incremental"}
-
-
 def on_startup(command, dirty):
     incremental.startup(dirty)
 
@@ -92,9 +88,7 @@ def on_pre_build(config):
     if sys.path[:1] != [str(ROOT)]:
         sys.path.insert(0, str(ROOT))
     linecache.checkcache()  # inspect.getsource (standalone files) must read the files as they are now
-    for name in list(sys.modules):
-        if name.split(".")[0] in {"snippets", "site_tools"} and name not in MACHINERY | {"site_tools"}:
-            del sys.modules[name]
+    execute.fresh_imports()
     execute.begin()
     execute.register(config)
 

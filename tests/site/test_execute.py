@@ -172,3 +172,49 @@ def test_an_error_is_reported_like_markdown_exec_and_never_cached(tree: Path, tm
         assert "raise ValueError('on purpose')" in str(error.value)  # the line, from linecache
         assert execute.__file__ not in str(error.value)  # the runner's own frame is left out
     assert not list((tmp_path / "cache").glob("*.json"))
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", 1), ("2", 2), (" 3 ", 3)])
+def test_jobs_reads_the_environment(monkeypatch: pytest.MonkeyPatch, value: str, expected: int) -> None:
+    monkeypatch.setenv("GLOSSARY_BUILD_JOBS", value)
+    assert execute.jobs() == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_jobs_rejects_what_is_not_a_positive_integer(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("GLOSSARY_BUILD_JOBS", value)
+    with pytest.raises(ValueError, match="GLOSSARY_BUILD_JOBS must be a positive integer"):
+        execute.jobs()
+
+
+def test_jobs_defaults_to_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GLOSSARY_BUILD_JOBS", raising=False)
+    monkeypatch.setattr(execute.os, "cpu_count", lambda: 2)
+    assert execute.jobs() == 2
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", True), ("1", True), ("on", True), ("0", False), ("off", False)])
+def test_the_cache_switch(monkeypatch: pytest.MonkeyPatch, value: str, expected: bool) -> None:
+    monkeypatch.setenv("GLOSSARY_EXEC_CACHE", value)
+    assert execute.cache_enabled() is expected
+
+
+def test_an_unclear_cache_switch_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GLOSSARY_EXEC_CACHE", "maybe")
+    with pytest.raises(ValueError, match="GLOSSARY_EXEC_CACHE must be 0 or 1"):
+        execute.cache_enabled()
+
+
+def test_an_edit_in_the_same_second_to_the_same_length_is_seen(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With bytecode caches checked by time and size, the second edit would run the first's code."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as on a contributor's machine
+    module = tree / "pkg" / "b.py"
+    block = Block("from pkg.b import g\nprint(g())", "g")
+    outputs = []
+    for value in ("5", "7"):  # same length, well within one second
+        module.write_text(f"def g():\n    return {value}\n\ndef h():\n    return 2\n")
+        execute.fresh_imports(tree, ("pkg",))
+        build = Build(tree / "cache", temporary=True)
+        build.page = "p.md"
+        outputs.append(build.session(block).run(block))
+    assert outputs == ["5\n", "7\n"]

@@ -126,10 +126,11 @@ def plan(config, files, generated: dict[str, str]) -> None:
         Path(page.file.abs_dest_path).unlink(missing_ok=True)  # MkDocs converts it again
     _skipped.clear()
     for page in _pages:
+        last = _memo.get(page.file.src_uri)
         if not page.file.is_modified():  # MkDocs' own test: it will not convert this page
             _skipped.append(page)
-            if _memo[page.file.src_uri].title is not None:
-                page.title = _memo[page.file.src_uri].title  # as it was when converted
+            if last is not None and last.title is not None:
+                page.title = last.title  # as it was when converted
 
 
 def _show_skipped(config, files, until=None) -> None:

@@ -15,6 +15,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 
+# Printed around the measured figures on the Performance page: the search index leaves them out.
+# Nobody searches for "0.085", and each re-measurement changed the index's words. One such change
+# (numbers only, on this page) made Material's search worker (lunr) fail on every query starting
+# with "z": "Cannot read properties of undefined (reading '_index')" while expanding "z*".
+SEARCH_EXCLUDED_OPEN = '<div data-search-exclude markdown="1">\n'
+SEARCH_EXCLUDED_CLOSE = "\n</div>"
+
 
 def load(name: str) -> dict[str, Any]:
     """The results of ``benchmarks/<name>.py``, as written to ``benchmarks/results/<name>.json``."""

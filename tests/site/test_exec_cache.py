@@ -12,28 +12,19 @@ from __future__ import annotations
 
 import ast
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from site_tools.execute import fenced_blocks
-from tests.site.build import ROOT, mkdocs
+from tests.site.build import copy_project, mkdocs
 from tests.site.test_reproducible import digests
 
 pytestmark = pytest.mark.site
 
-PARTS = ("docs", "snippets", "site_tools", "benchmarks")
 MODULE = "snippets/activations/relu.py"
 OLD = "    return np.maximum(x, 0)\n"
 NEW = "    return np.minimum(np.maximum(x, 0), 6.0)  # ReLU6, edited by the test\n"
-
-
-def copy_project(dest: Path) -> Path:
-    for name in PARTS:
-        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
-    return dest
 
 
 def build(project: Path, out: Path, **env: str) -> dict:

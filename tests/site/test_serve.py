@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.build import ROOT
+from tests.site.build import copy_project
 
 pytestmark = pytest.mark.site
 
@@ -54,11 +53,7 @@ def wait_for(url: str, condition, timeout: float, server: subprocess.Popen) -> s
 
 
 def test_serve_reexecutes_edited_snippets(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    # benchmarks/ holds the results the Performance page reads
-    for name in ("docs", "snippets", "site_tools", "benchmarks"):
-        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    project = copy_project(tmp_path / "project")
     module = project / "snippets" / "activations" / "sigmoid.py"
     assert OLD in module.read_text(encoding="utf-8")
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.build import ROOT, mkdocs
-from tests.site.test_exec_cache import copy_project
+from tests.site.build import ROOT, copy_project, mkdocs
 from tests.site.test_reproducible import digests
 
 pytestmark = pytest.mark.site

@@ -34,7 +34,6 @@ and which came from the cache, by page and id.
 from __future__ import annotations
 
 import compileall
-import hashlib
 import json
 import linecache
 import logging
@@ -58,7 +57,7 @@ from typing import Any
 
 from markdown_exec import ExecutionError, base_format, code_block, validator
 
-from site_tools.depends import ROOT, Dependencies, data_path
+from site_tools.depends import ROOT, Dependencies, data_path, digest
 
 CACHE = ROOT / ".cache" / "exec"
 LOG = ROOT / ".cache" / "exec-log.json"
@@ -132,7 +131,7 @@ class Block:
 def key_of(page: str, blocks: list[Block]) -> str:
     """The cache key of the last of ``blocks``: page, session and every block so far."""
     data = [FORMAT, page, blocks[-1].session, [[b.code, b.id, b.returncode, list(b.options)] for b in blocks]]
-    return hashlib.sha256(json.dumps(data).encode("utf-8")).hexdigest()
+    return digest(json.dumps(data).encode("utf-8"))
 
 
 # -- running code -------------------------------------------------------------------------------
@@ -282,7 +281,7 @@ class Build:
         os.replace(partial_file, self.folder / f"{key}.json")  # readers never see half an entry
 
     def note(self, page: str, key: str, output: str) -> None:
-        self.outputs.setdefault(page, []).append((key, _digest(output)))
+        self.outputs.setdefault(page, []).append((key, digest(output.encode("utf-8"))))
 
     def count(self, what: str, page: str, block: Block) -> None:
         self.events.append((what, self.where, page, block.id))
@@ -305,10 +304,6 @@ class Build:
 _build: Build | None = None
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def outputs(page: str) -> list[tuple[str, str]]:
     """The blocks of ``page`` in this build: ``(cache key, digest of the output)`` each."""
     return list(_build.outputs.get(page, [])) if _build is not None else []
@@ -320,7 +315,7 @@ def unchanged(outputs: list[tuple[str, str]]) -> bool:
         return False
     for key, output in outputs:
         entry = _build.lookup(key)
-        if entry is None or _digest(entry["output"]) != output:
+        if entry is None or digest(entry["output"].encode("utf-8")) != output:
             return False
     return True
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import open_tab
-from tests.site.build import copy_project
+from benchmarks.build import copy_project  # what a build reads, at a new path
 from tests.site.test_serve import free_port, wait_for
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]

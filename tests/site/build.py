@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,14 +42,3 @@ def config_for(docs_dir: Path, tmp: Path) -> Path:
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
 
-
-PROJECT_PARTS = ("docs", "snippets", "site_tools", "benchmarks")  # benchmarks/results: the Performance page
-
-
-def copy_project(dest: Path) -> Path:
-    """A copy of what a build reads, at ``dest``, to edit and build without touching the real sources
-    (and with an execution cache of its own, in dest/.cache)."""
-    for name in PROJECT_PARTS:
-        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
-    return dest

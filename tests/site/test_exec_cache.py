@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from site_tools.execute import fenced_blocks
-from tests.site.build import copy_project, mkdocs
+from benchmarks.build import copy_project  # what a build reads, at a new path
+from tests.site.build import mkdocs
 from tests.site.test_reproducible import digests
 
 pytestmark = pytest.mark.site

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.build import copy_project
+from benchmarks.build import copy_project  # what a build reads, at a new path
 
 pytestmark = pytest.mark.site
 

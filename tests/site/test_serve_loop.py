@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.site.build import ROOT, copy_project, mkdocs
+from benchmarks.build import copy_project  # what a build reads, at a new path
+from tests.site.build import ROOT, mkdocs
 from tests.site.test_reproducible import digests
 
 pytestmark = pytest.mark.site

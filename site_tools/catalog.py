@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from latex2mathml.converter import convert
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
-REQUIRED = ("title", "summary", "aliases", "zh", "tags", "related")
+REQUIRED = ("title", "summary", "formula", "aliases", "zh", "tags", "related")
 
 
 class CatalogError(ValueError):
@@ -34,6 +35,7 @@ class Term:
     aliases: tuple[str, ...]
     zh: tuple[str, ...]
     related: tuple[str, ...]
+    formula: str = ""  # the key formula in LaTeX, for the cheat sheet (rendered to MathML like the rest)
     abbr: tuple[tuple[str, str], ...] = ()  # optional explicit expansions, e.g. (("BCE", "binary cross-entropy"),)
     misspellings: tuple[str, ...] = ()  # optional: indexed for search, not shown on the page
 
@@ -89,6 +91,20 @@ def _as_abbr(value, where: str) -> tuple[tuple[str, str], ...]:
     return tuple(value.items())
 
 
+def _formula(value, where: str) -> str:
+    """The ``formula:`` field: one line of LaTeX that latex2mathml converts (checked here, so a bad
+    formula fails the build with the page's name instead of breaking the cheat sheet)."""
+    if not isinstance(value, str) or not value.strip() or "\n" in value.strip():
+        raise CatalogError(f"{where}: 'formula' must be one line of LaTeX, got {value!r}")
+    if "$" in value or "\\[" in value or "\\(" in value:
+        raise CatalogError(f"{where}: 'formula' is LaTeX without delimiters ($, \\( or \\[), got {value!r}")
+    try:
+        convert(value)
+    except Exception as error:  # latex2mathml raises its own exception types
+        raise CatalogError(f"{where}: 'formula' does not convert to MathML: {error}") from error
+    return value.strip()
+
+
 def load_terms(docs: Path = DOCS) -> dict[str, Term]:
     """Every term page under ``docs``, keyed by slug, with its front matter checked."""
     terms: dict[str, Term] = {}
@@ -112,6 +128,7 @@ def load_terms(docs: Path = DOCS) -> dict[str, Term]:
             family=family,
             title=str(meta["title"]),
             summary=str(meta["summary"]),
+            formula=_formula(meta["formula"], where),
             aliases=_as_tuple(meta["aliases"], "aliases", where),
             zh=_as_tuple(meta["zh"], "zh", where),
             related=tuple(meta["related"] or ()),

@@ -167,8 +167,9 @@ def on_post_build(config):
         return
     index = search.search_index  # Material 9.8's SearchIndex; entries are plain dicts
     separator = re.compile(search.config["separator"])
+    url_suffix = "/" if config["use_directory_urls"] else ".html"  # .html: the offline bundle (dev.py bundle)
     terms = {
-        term.page.removesuffix(".md") + "/": ((term.title, *term.aliases, *term.zh), term.misspellings)
+        term.page.removesuffix(".md") + url_suffix: ((term.title, *term.aliases, *term.zh), term.misspellings)
         for term in TERMS.values()
     }
     fields = search_fields(terms, vocabulary(index.entries, separator), index._segment_chinese, separator)

@@ -202,3 +202,34 @@ def test_jieba_dictionary_keeps_every_chinese_name_whole() -> None:
         for name in term.zh:
             word = name.replace(" ", "")
             assert word in list(tokenizer.cut(word)), f"jieba splits {word!r}: {list(tokenizer.cut(word))}"
+
+
+def test_every_term_page_has_a_formula_for_the_cheat_sheet() -> None:
+    # load_terms() refuses a page without one; this checks what it holds: one line of LaTeX each
+    assert all(term.formula and "\n" not in term.formula for term in TERMS.values())
+    assert TERMS["sigmoid"].formula == r"\sigma(x) = \frac{1}{1 + e^{-x}}"
+
+
+@pytest.mark.parametrize(
+    ("formula_line", "message"),
+    [
+        (None, "front matter lacks formula"),
+        ("formula: ''", "'formula' must be one line of LaTeX"),
+        ("formula: '$x^2$'", "without delimiters"),
+        (r"formula: '\frac{1}{'", "does not convert to MathML"),
+    ],
+)
+def test_a_missing_or_broken_formula_fails_with_the_page_named(tmp_path: Path, formula_line, message) -> None:
+    from site_tools.catalog import CatalogError
+
+    page = (ROOT / "docs" / TERMS["relu"].page).read_text(encoding="utf-8")
+    lines = [line for line in page.splitlines() if not line.startswith("formula:")]
+    if formula_line is not None:
+        lines.insert(lines.index("---", 1), formula_line)
+    (tmp_path / "activations").mkdir()
+    (tmp_path / "activations" / "relu.md").write_text(
+        "\n".join(lines) + "\n", encoding="utf-8"
+    )
+    with pytest.raises(CatalogError, match=re.escape(message)) as error:
+        load_terms(tmp_path)
+    assert "docs/activations/relu.md" in str(error.value)

@@ -7,6 +7,9 @@ Each one creates `.venv/` next to this file on first use, installs the package w
                site_tools/ it converts only the pages that change and re-runs only the code blocks
                whose inputs changed (site_tools/incremental.py, site_tools/execute.py)
     test   ->  pytest: unit, property, gradient and reference tests, plus a strict site build
+    bundle ->  the offline bundle: dist/dl-glossary-offline-<version>.zip (the whole site, opened from
+               index.html with no network) and dist/dl-glossary-cheat-sheet.pdf (printed by headless
+               Chromium, /usr/bin/chromium); see site_tools/bundle.py
     bench  ->  the benchmarks in benchmarks/ (also installs the `ref` extra: PyTorch, scipy,
                scikit-learn); they print tables and write benchmarks/results/*.json, which the
                site's Performance page shows
@@ -53,7 +56,7 @@ def ensure_env(extras: str = "docs,test") -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"serve", "test", "bench"}:
+    if not argv or argv[0] not in {"serve", "test", "bench", "bundle"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -63,6 +66,8 @@ def main(argv: list[str]) -> int:
         args = ["-m", "mkdocs", "serve", "--dirty", "--dev-addr", "127.0.0.1:8000", *rest]
     elif command == "bench":
         args = ["-m", "benchmarks", *rest]
+    elif command == "bundle":
+        args = ["-m", "site_tools.bundle", *rest]
     else:
         args = ["-m", "pytest", *rest]
     return subprocess.run([str(PYTHON), *args], cwd=ROOT, env=env).returncode

@@ -17,14 +17,16 @@ Runs:
   from docs/ (the home page, A-Z and tags pages, theme, search index, hooks all stay): what
   a build costs before the first term page;
 - ``N = 0, 100, 300`` (``--sizes``): the real site plus N generated copies of real term pages in
-  docs/bench/copies/copy-<i>.md. A copy is a real page's Markdown (round-robin over the term pages)
+  docs/bench/<family>/copy-<i>.md (the original's family). A copy is a real page's Markdown (round-robin over the term pages)
   with its front matter stripped (so it is not a catalog term: no duplicate names, no related
   slugs), a ``# Copy <i> of <slug>`` title, its relative links rewritten for the new folder, and
   its markdown-exec ``session`` and ``id`` suffixed with ``-copy-<i>`` — so every copy executes its
   code blocks, draws its plots and renders its MathML exactly as the original does.
 
-The copies live two folders deep (docs/bench/copies/) because site_tools.catalog treats every
-docs/<folder>/<name>.md as a term page and would reject one without front matter.
+The copies live two folders deep (docs/bench/<family>/) because site_tools.catalog treats every
+docs/<folder>/<name>.md as a term page and would reject one without front matter. One folder per
+family keeps the navigation as a grown glossary would have it: each family section gets longer
+(300 copies: about 25 more pages per family), rather than one section of 300 pages.
 
 Every build above runs in a fresh copy, so its execution cache (.cache/exec) starts empty: these
 are cold builds, whose blocks run in a pool of one process per core (site_tools/execute.py); the JSON
@@ -200,15 +202,16 @@ def copy_of(page: Path, docs: Path, index: int, folder: str) -> str:
     return f"# Copy {index} of {page.stem}\n\n" + "\n".join(lines) + "\n"
 
 
-def add_copies(project: Path, n: int, folder: str = "bench/copies") -> None:
-    """Write ``n`` copies of the real term pages, round-robin, into docs/``folder``/."""
+def add_copies(project: Path, n: int, folder: str = "bench") -> None:
+    """Write ``n`` copies of the real term pages, round-robin, into docs/``folder``/<family>/."""
     docs = project / "docs"
     originals = term_pages(docs)
-    target = docs / folder
-    target.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         page = originals[i % len(originals)]
-        (target / f"copy-{i}.md").write_text(copy_of(page, docs, i, folder), encoding="utf-8")
+        family_folder = f"{folder}/{page.parent.name}"
+        target = docs / family_folder
+        target.mkdir(parents=True, exist_ok=True)
+        (target / f"copy-{i}.md").write_text(copy_of(page, docs, i, family_folder), encoding="utf-8")
 
 
 def remove_term_pages(project: Path) -> None:

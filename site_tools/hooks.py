@@ -6,12 +6,14 @@
 - ``on_startup``: note whether builds are dirty (``mkdocs serve --dirty``, site_tools/incremental.py);
 - ``on_config``: read the term catalog (front matter of docs/<family>/<slug>.md), fail the
   build on a missing field or an unknown related slug, and hand search a jieba user dictionary
-  generated from the Chinese names so that e.g. 交叉熵 stays one word;
+  generated from the Chinese names so that e.g. 交叉熵 stays one word; in an offline build
+  (``python3 dev.py bundle``), load our web-worker shim for file:// pages (docs/assets/javascripts);
 - ``on_pre_build``: forget every imported ``snippets`` and ``site_tools`` module a page can import,
   so ``mkdocs serve`` executes the code as it is now on disk, not as it was when the server
   started; start the build's execution cache and put its runner behind markdown-exec's python
   fence (site_tools/execute.py);
-- ``on_files``: add a generated index page for every family folder (docs/<family>/index.md) and
+- ``on_files``: add a generated index page for every family folder (docs/<family>/index.md), the
+  cheat sheet (docs/cheat-sheet.md: every term as a card with its formula) and
   each term's standalone file (snippets._standalone) as a download next to its page;
 - ``on_nav``: run the blocks that have no fresh cache entry, in a pool of processes; in a dirty
   build, choose the pages to convert again;
@@ -19,8 +21,10 @@
   download line under "Implementation" and its "Related terms"; fill the A-Z and family markers;
   append the abbreviation definitions (tooltips) to every page;
 - ``on_pre_page`` / ``on_page_content``: tell the runner which page it is on; turn LaTeX into
-  MathML, and free the page's sessions;
+  MathML, mark code listings, output and MathML ``data-search-exclude`` (site_tools/search.py), and free
+  the page's sessions;
 - ``on_page_context`` (after the search plugin's): a dirty build keeps the page's search entries;
+- ``on_post_page``: cut the templates' indentation from the HTML (site_tools/lean.py);
 - ``on_post_build`` (before the search plugin writes its index): write the execution log and tidy
   the cache; in a dirty build, put back the search entries of the pages not converted; give each
   term page's search entry the fields of site_tools/search.py (names, other names, Chinese stems),
@@ -43,11 +47,12 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
-from site_tools import execute, incremental, render  # noqa: E402
+from site_tools import execute, incremental, lean, render  # noqa: E402
 from site_tools.catalog import CatalogError, Term, jieba_user_dict, load_terms  # noqa: E402
 from site_tools.mathml import render_math  # noqa: E402
-from site_tools.search import search_fields, vocabulary  # noqa: E402
+from site_tools.search import leave_out_of_index, search_fields, vocabulary  # noqa: E402
 
+OFFLINE_WORKER_SHIM = "assets/javascripts/iframe-worker.js"  # Worker for file:// pages (the offline bundle)
 TERMS: dict[str, Term] = {}
 STANDALONE: dict[str, str] = {}  # term module -> its standalone file, made once per build (on_files)
 MARKERS = {
@@ -75,6 +80,11 @@ def on_config(config):
     search = _search_plugin(config)
     if search is not None:
         search.config["jieba_dict_user"] = str(dictionary)
+    offline = next((p for name, p in config["plugins"].items() if name.endswith("offline")), None)
+    if offline is not None and offline.config.enabled:
+        # before the offline plugin's on_config, which would otherwise add a shim from unpkg.com:
+        # Chromium runs no web worker on a file:// page, so search runs in an iframe through ours
+        config.extra["polyfills"] = [*config.extra.get("polyfills", []), OFFLINE_WORKER_SHIM]
     return config
 
 
@@ -98,6 +108,8 @@ def on_files(files, config):
         src_uri = f"{family}/index.md"
         if files.get_file_from_path(src_uri) is None:
             files.append(File.generated(config, src_uri, content=render.family_page(TERMS, family)))
+    if files.get_file_from_path(render.CHEAT_SHEET) is None:
+        files.append(File.generated(config, render.CHEAT_SHEET, content=render.cheat_sheet(TERMS)))
     # each term's standalone file, published next to its page: <family>/<slug>/<module>.py
     from snippets._standalone import standalone_source  # imported here: on_pre_build purged it
 
@@ -154,7 +166,11 @@ def on_page_markdown(markdown, page, config, files):
 
 def on_page_content(html, page, config, files):
     execute.leave(page)
-    return render_math(html)
+    return leave_out_of_index(render_math(html))
+
+
+def on_post_page(output, page, config):
+    return lean.squeeze(output)
 
 
 @event_priority(100)  # before the search plugin's on_post_build, which writes the index

@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
 from site_tools.catalog import ROOT, Term, abbreviations, family_description
+from site_tools.search import SEARCH_EXCLUDED_HEADING
 
 INCLUDE = re.compile(r'--8<-- "([^":]+\.py):([^"]+)"')
 
@@ -53,7 +54,7 @@ def header(term: Term) -> str:
 def related_section(terms: dict[str, Term], term: Term) -> str:
     if not term.related:
         return ""
-    lines = ["## Related terms", ""]
+    lines = [f"## Related terms {SEARCH_EXCLUDED_HEADING}", ""]
     for slug in term.related:
         other = terms[slug]
         lines.append(f"- [{other.title}]({link(term.page, other.page)}) — {other.summary}")
@@ -166,3 +167,82 @@ def family_page(terms: dict[str, Term], family: str) -> str:
 def abbreviation_definitions(terms: dict[str, Term]) -> str:
     """``*[CE]: Cross-entropy`` lines for Markdown's abbr extension (hover tooltips)."""
     return "\n".join(f"*[{abbr}]: {expansion}" for abbr, expansion in sorted(abbreviations(terms).items()))
+
+
+# The 2016 "Deep Learning Cheat Sheet" (Camron Godbout, Hacker Noon, 2016) explained these
+# entries, in this order: Gradient, Back Propagation, Sigmoid, ReLU, Tanh, Softmax, LSTM/GRU,
+# L1 and L2 Regularization, Drop out, Batch Normalization, Objective Functions, F1/F Score,
+# Cross Entropy. Their pages here:
+ORIGINAL_CHEAT_SHEET = (
+    "gradient", "backpropagation", "sigmoid", "relu", "tanh", "softmax", "lstm", "gru",
+    "l1-regularization", "l2-regularization", "dropout", "batch-normalization", "loss-function",
+    "f1-score", "cross-entropy",
+)
+CHEAT_SHEET = "cheat-sheet.md"
+
+
+def card(term: Term, from_page: str) -> str:
+    """One term on the cheat sheet: title (linked), Chinese name, key formula, one-line summary."""
+    return "\n".join([
+        '<div class="gl-card" markdown="1">',
+        f'[{term.title}]({link(from_page, term.page)}){{: .gl-card__title }} '
+        f'<span class="gl-card__zh" lang="zh-Hans">{term.zh[0]}</span>',
+        "",
+        f"\\({term.formula}\\)",
+        '{: .gl-card__formula }',
+        "",
+        term.summary,
+        '{: .gl-card__summary }',
+        "",
+        "</div>",
+    ])
+
+
+def cheat_sheet(terms: dict[str, Term]) -> str:
+    """The generated ``docs/cheat-sheet.md``: every term as a card, the 2016 sheet's terms first
+    (in that sheet's order), then the other terms by family, A-Z. The cards stay out of the search
+    index: their summaries are each term page's own, and the term page must be the hit."""
+    page = CHEAT_SHEET
+    first = [terms[slug] for slug in ORIGINAL_CHEAT_SHEET if slug in terms]  # all 15 (tested); a test site has fewer
+    rest: dict[str, list[Term]] = defaultdict(list)
+    for term in sorted(terms.values(), key=lambda t: t.title.casefold()):
+        if term.slug not in ORIGINAL_CHEAT_SHEET:
+            rest[term.family].append(term)
+
+    def group(heading: str, anchor: str, members: list[Term], note: str = "") -> list[str]:
+        # the cards' div carries the group's anchor as a class too: the print stylesheet ends the
+        # 2016 group's page after it
+        return [
+            f"## {heading} {{: #{anchor} data-search-exclude }}",
+            "",
+            *([note, ""] if note else []),
+            f'<div class="gl-cards gl-cards--{anchor}" data-search-exclude markdown="1">',
+            "",
+            *[card(t, page) + "\n" for t in members],
+            "</div>",
+            "",
+        ]
+
+    lines = [
+        "---",
+        "title: Cheat sheet",
+        "hide: [navigation]",
+        "---",
+        "",
+        "# Cheat sheet",
+        "",
+        f"All {len(terms)} terms of the glossary on one sheet, each with its Chinese name, its key "
+        "formula and what it is in one line; a title leads to the term's page, with the code, the "
+        "derivation and the pitfalls. Printed (A4), the sheet hides the site's header and navigation "
+        "and keeps every card whole; the offline bundle (`python3 dev.py bundle`) includes it as a PDF.",
+        "",
+    ]
+    if first:
+        lines += group(
+            "The 2016 cheat sheet", "cheat-sheet-2016", first,
+            "The terms of the *Deep Learning Cheat Sheet* (Camron Godbout, 2016) that this glossary "
+            "grew from, in that sheet's order.",
+        )
+    for family in sorted(rest):
+        lines += group(family_title(family), family, rest[family])
+    return "\n".join(lines)

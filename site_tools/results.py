@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from site_tools import search
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -19,8 +21,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 # Nobody searches for "0.085", and each re-measurement changed the index's words. One such change
 # (numbers only, on this page) made Material's search worker (lunr) fail on every query starting
 # with "z": "Cannot read properties of undefined (reading '_index')" while expanding "z*".
-SEARCH_EXCLUDED_OPEN = '<div data-search-exclude markdown="1">\n'
-SEARCH_EXCLUDED_CLOSE = "\n</div>"
+SEARCH_EXCLUDED_OPEN, SEARCH_EXCLUDED_CLOSE = search.SEARCH_EXCLUDED_OPEN, search.SEARCH_EXCLUDED_CLOSE
 
 
 def load(name: str) -> dict[str, Any]:

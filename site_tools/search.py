@@ -32,6 +32,38 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 LEVELS = 4
+
+# ---------------------------------------------------------------------------------------------
+# What the index leaves out. Material's indexer skips any element with ``data-search-exclude``
+# (a heading with it drops its whole section). Every indexed word costs each reader time: the
+# search worker builds its index in the browser after every page load, and at 369 term pages that
+# took 0.7 s of a 2-core machine for 1.8 MB of text (lunr's Builder.add alone 0.24 s, in
+# proportion to the words). What a term page keeps: its names and definition (the top), Intuition
+# and Pitfalls, the sections that say in words what a term does and where it goes wrong. Left out:
+# - code listings and printed output (<pre>, with the listing's file name): half of the text; a
+#   function's name is still found where the prose mentions it;
+# - formulas as MathML (run-together symbols such as "dσdx=σ(x)(1−σ(x))");
+# - whole sections whose words nobody searches a glossary for, and whose headings are the same on
+#   every page: Formulas (glue between formulas, "so for an upstream gradient of shape ..."),
+#   Implementation (a few sentences between listings), Worked example, Live check, Related terms
+#   (other pages' summaries, which made a page a hit for its neighbours' names) and References
+#   (authors and paper titles).
+# Around generated Markdown: SEARCH_EXCLUDED_OPEN/CLOSE (md_in_html), SEARCH_EXCLUDED_HEADING.
+SEARCH_EXCLUDED_OPEN = '<div data-search-exclude markdown="1">\n'
+SEARCH_EXCLUDED_CLOSE = "\n</div>"
+SEARCH_EXCLUDED_HEADING = "{: data-search-exclude }"  # attr_list, after a heading's text
+UNSEARCHED_SECTIONS = ("formulas", "implementation", "worked-example", "live-check", "related-terms", "references")
+_UNSEARCHED = re.compile(
+    r'<(pre|math)\b|<(span)(?= class="filename")|<(h2)(?= id="(?:%s)")' % "|".join(UNSEARCHED_SECTIONS)
+)
+
+
+def leave_out_of_index(html: str) -> str:
+    """``html`` with code listings, their file names, MathML and the headings of
+    ``UNSEARCHED_SECTIONS`` marked ``data-search-exclude``."""
+    return _UNSEARCHED.sub(lambda m: f"<{m.group(1) or m.group(2) or m.group(3)} data-search-exclude", html)
+
+
 FIELDS = {
     "names": {"boost": 1e5},  # a title match is worth 1e3, body text 1
     "other_names": {"boost": 1e3},

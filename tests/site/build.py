@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from mkdocs.utils.yaml import yaml_load
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +31,8 @@ def mkdocs(
 
 def config_for(docs_dir: Path, tmp: Path) -> Path:
     """Write a copy of mkdocs.yml that builds ``docs_dir`` with the real hooks and settings."""
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    # MkDocs' own loader: it resolves the !ENV tags (their defaults, in a test's environment)
+    config = yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     config["docs_dir"] = str(docs_dir)
     config["hooks"] = [str(ROOT / hook) for hook in config["hooks"]]
     config["watch"] = [str(ROOT / path) for path in config.get("watch", [])]

@@ -115,10 +115,19 @@ def test_nothing_is_fetched_from_another_host(site: Path) -> None:
         assert external == [], f"{css.relative_to(site)} references {external}"
 
 
-def test_home_page_lists_every_term(site: Path) -> None:
-    html = (site / "index.html").read_text(encoding="utf-8")
+def test_every_term_is_two_links_from_the_home_page(site: Path) -> None:
+    # the navigation shows only the current family (navigation.prune): terms are reached through
+    # the A-Z index and the family pages, both linked from the home page
+    home = (site / "index.html").read_text(encoding="utf-8")
+    a_to_z = (site / "a-z" / "index.html").read_text(encoding="utf-8")
+    assert 'href="a-z/"' in home
+    for family in {term.family for term in TERMS.values()}:
+        assert f'href="{family}/"' in home, family
     for term in TERMS.values():
-        assert f'href="{term.page.removesuffix(".md")}/"' in html, term.slug
+        assert f'href="../{term.page.removesuffix(".md")}/"' in a_to_z, term.slug
+        family_page = (site / term.family / "index.html").read_text(encoding="utf-8")
+        assert f'href="{term.slug}/"' in family_page, term.slug
+        assert f'href="{term.page.removesuffix(".md")}/"' not in home, term.slug  # the nav is pruned
 
 
 def test_related_terms_are_links(site: Path) -> None:

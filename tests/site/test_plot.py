@@ -19,7 +19,7 @@ def render() -> str:
 def test_text_keeps_its_digits_while_coordinates_are_shortened() -> None:
     svg = render()
     assert "0.019" in svg and "0.001" in svg  # legend and tick text untouched
-    assert not re.search(r'd="[^"]*\d\.\d{3}', svg)  # path data at two decimals
+    assert not re.search(r'd="[^"]*\d\.\d{2}', svg)  # path data at one decimal
 
 
 def test_svg_is_scoped_themable_accessible_and_reproducible() -> None:
@@ -69,3 +69,10 @@ def test_log_axis_ticks_are_plain_text_saying_what_matplotlib_says() -> None:
     assert not any("mathdefault" in t or "$" in t for t in texts)
     shown = [_plain_value(t) for t in texts if "10" in t]
     assert all(any(abs(v - s) <= 1e-12 * v for s in shown) for v in expected), (expected, texts)
+
+
+def test_what_draws_nothing_is_dropped_and_groups_stay_balanced() -> None:
+    svg = render()
+    assert "<g>" not in svg and "rotate(-0 " not in svg and 'style="fill: none"/>' not in svg
+    assert svg.count("<g ") == svg.count("</g>")  # every kept group is closed, no stray closing tag
+    assert re.search(r'clip-path="url\(#test-figure-[^)]+\)"', svg)  # clipping survives

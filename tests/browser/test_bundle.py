@@ -1,0 +1,128 @@
+"""The offline bundle (`python3 dev.py bundle`, site_tools/bundle.py), as a reader without a network
+meets it: the zip unpacked and opened from the file system in Chromium, and the cheat sheet's PDF."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from site_tools.bundle import version
+from site_tools.catalog import load_terms
+from site_tools.render import ORIGINAL_CHEAT_SHEET
+from tests.browser.conftest import Tab, chromium_path, unavailable
+from tests.browser.search import search
+
+pytestmark = pytest.mark.site
+
+TERMS = load_terms()
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``python -m site_tools.bundle --out DIR``, run once; returns DIR."""
+    chromium = chromium_path()
+    if chromium is None:
+        unavailable("Chromium is not installed")
+    out = tmp_path_factory.mktemp("dist")
+    done = subprocess.run([sys.executable, "-m", "site_tools.bundle", "--out", str(out), "--chromium", chromium],
+                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def unpacked(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The zip unpacked; returns its one top folder."""
+    archive = bundle / f"dl-glossary-offline-{version()}.zip"
+    target = tmp_path_factory.mktemp("unzipped")
+    with zipfile.ZipFile(archive) as zipped:
+        assert {name.split("/", 1)[0] for name in zipped.namelist()} == {f"dl-glossary-{version()}"}
+        zipped.extractall(target)
+    return target / f"dl-glossary-{version()}"
+
+
+@pytest.fixture
+def file_tab(browser) -> Iterator[Tab]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = Tab(context.new_page())
+    yield tab
+    context.close()
+
+
+def leaving_the_machine(tab: Tab) -> list[str]:
+    return [url for url in tab.requests if not url.startswith(("file:", "data:", "blob:", "about:"))]
+
+
+def test_the_unzipped_site_searches_in_english_and_chinese_from_the_file_system(unpacked: Path, file_tab: Tab) -> None:
+    base = unpacked.as_uri() + "/"
+    page = file_tab.page
+    page.goto(base + "index.html")
+    for query, slug in [("sigmoid", "sigmoid"), ("ReLU", "relu"), ("交叉熵", "cross-entropy"), ("梯度下降", "gradient-descent")]:
+        paths = search(page, base, query)
+        assert paths[:1] == [TERMS[slug].page.removesuffix(".md") + ".html"], (query, paths[:3])
+    # a page one folder down: the worker shim and the lunr files resolve from there too
+    page.goto(base + "activations/sigmoid.html")
+    assert search(page, base, "softmax")[:1] == ["activations/softmax.html"]
+    assert leaving_the_machine(file_tab) == []
+    assert file_tab.errors == []
+
+
+def test_the_unzipped_site_has_its_plots_math_navigation_and_downloads(unpacked: Path, file_tab: Tab) -> None:
+    base = unpacked.as_uri() + "/"
+    page = file_tab.page
+    page.goto(base + "activations/sigmoid.html")
+    assert page.locator("svg.gl-plot").count() >= 1
+    assert page.locator("math").count() >= 10
+    download = page.locator("a[download]").first.get_attribute("href")
+    assert (unpacked / "activations" / download).is_file()
+    page.locator("nav.md-nav--primary a.md-nav__link", has_text="A–Z index").first.click()
+    page.wait_for_url(base + "a-z.html")
+    page.locator("a", has_text="Cross-entropy").first.click()
+    page.wait_for_url(base + "losses/cross-entropy.html")
+    page.goto(base + "cheat-sheet.html")
+    assert page.locator(".gl-card").count() == len(TERMS)
+    assert leaving_the_machine(file_tab) == []
+    assert file_tab.errors == []
+
+
+def pdf_pages(bundle: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(bundle / "dl-glossary-cheat-sheet.pdf")
+    # NFKC: the PDF's text has ligatures (ﬁ) and CJK radicals (⽅) where the page has fi and 方
+    return [" ".join(unicodedata.normalize("NFKC", page.extract_text()).split()) for page in reader.pages]
+
+
+def test_the_cheat_sheet_pdf_has_every_term_on_at_most_eight_pages(bundle: Path) -> None:
+    pages = pdf_pages(bundle)
+    assert 1 <= len(pages) <= 8, len(pages)
+    text = " ".join(pages)
+    missing = [term.title for term in TERMS.values() if term.title not in text]
+    assert missing == []
+    # the 2016 cheat sheet's terms, all on the first page
+    assert [TERMS[slug].title for slug in ORIGINAL_CHEAT_SHEET if TERMS[slug].title not in pages[0]] == []
+
+
+def test_the_cheat_sheet_pdf_prints_the_chinese_names(bundle: Path) -> None:
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    if not fonts.strip():
+        unavailable("no font with Chinese glyphs (Debian: apt-get install fonts-noto-cjk), so the PDF shows boxes")
+    text = "".join(pdf_pages(bundle)).replace(" ", "")
+    # a CJK font maps some glyphs back to a radical when text is extracted (门 -> U+2EED, which
+    # NFKC leaves alone): a character of the name matches itself or any radical
+    radical = "[\u2e80-\u2eff\u2f00-\u2fdf]"
+
+    def printed(name: str) -> bool:
+        return re.search("".join(f"(?:{re.escape(c)}|{radical})" for c in name.replace(" ", "")), text) is not None
+
+    missing = [term.zh[0] for term in TERMS.values() if not printed(term.zh[0])]
+    assert missing == []

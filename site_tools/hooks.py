@@ -21,10 +21,11 @@
   download line under "Implementation" and its "Related terms"; fill the A-Z and family markers;
   append the abbreviation definitions (tooltips) to every page;
 - ``on_pre_page`` / ``on_page_content``: tell the runner which page it is on; turn LaTeX into
-  MathML, mark code listings, output and MathML ``data-search-exclude`` (site_tools/search.py), and free
-  the page's sessions;
+  MathML, mark code listings, output and MathML ``data-search-exclude`` (site_tools/search.py), give
+  Chinese text ``lang="zh-Hans"`` (site_tools/a11y.py), and free the page's sessions;
 - ``on_page_context`` (after the search plugin's): a dirty build keeps the page's search entries;
-- ``on_post_page``: cut the templates' indentation from the HTML (site_tools/lean.py);
+- ``on_post_page``: name Material's search dialog and cut the templates' indentation from the HTML
+  (site_tools/a11y.py, site_tools/lean.py);
 - ``on_post_build`` (before the search plugin writes its index): write the execution log and tidy
   the cache; in a dirty build, put back the search entries of the pages not converted; give each
   term page's search entry the fields of site_tools/search.py (names, other names, Chinese stems),
@@ -47,7 +48,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
-from site_tools import execute, incremental, lean, render  # noqa: E402
+from site_tools import a11y, execute, incremental, lean, render  # noqa: E402
 from site_tools.catalog import CatalogError, Term, jieba_user_dict, load_terms  # noqa: E402
 from site_tools.mathml import render_math  # noqa: E402
 from site_tools.search import leave_out_of_index, search_fields, vocabulary  # noqa: E402
@@ -166,11 +167,11 @@ def on_page_markdown(markdown, page, config, files):
 
 def on_page_content(html, page, config, files):
     execute.leave(page)
-    return leave_out_of_index(render_math(html))
+    return a11y.mark_chinese(leave_out_of_index(render_math(html)))
 
 
 def on_post_page(output, page, config):
-    return lean.squeeze(output)
+    return lean.squeeze(a11y.name_search_dialog(output))
 
 
 @event_priority(100)  # before the search plugin's on_post_build, which writes the index

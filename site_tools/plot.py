@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import io
+import math
 import re
 
 import matplotlib
@@ -139,6 +140,19 @@ _INVISIBLE_PATCH = re.compile(r'<path d="[^"]*" style="fill: none"/>')
 _TAG = re.compile(r"<(/?)g\b([^>]*)>")
 
 
+MIN_TEXT_PX = 11  # smallest plot text on a phone, in CSS pixels
+_FONT_SIZE = re.compile(r"font-size: ([\d.]+)px")
+
+
+def _phone_width(view_box: str, svg: str) -> int:
+    """CSS pixels a plot needs so that its smallest text is MIN_TEXT_PX: the SVG scales its text
+    with its width, and a 460-unit-wide plot of 10-unit text squeezed onto a 390 px phone showed
+    ~7.8 px text. On a narrow screen glossary.css gives the plot this width and lets it scroll."""
+    width = float(view_box.split()[2])
+    sizes = [float(size) for size in _FONT_SIZE.findall(svg)]
+    return math.ceil(width * MIN_TEXT_PX / min(sizes)) if sizes else 0
+
+
 def _round(match: re.Match[str]) -> str:
     """One decimal, without trailing zeros: 56.40 -> 56.4, 3.00 -> 3, -0.04 -> 0."""
     text = f"{float(match.group(0)):.1f}".rstrip("0").rstrip(".")
@@ -220,13 +234,15 @@ def to_svg(fig, name: str, alt: str, caption: str | None = None) -> str:
     )
     svg = _lean(svg)
 
-    # the root element: size from CSS, accessibility attributes, stroke defaults from <style>
+    # the root element: size from CSS, accessibility attributes, stroke defaults from <style>;
+    # on a phone the plot is at least as wide as makes its smallest text MIN_TEXT_PX (glossary.css)
     label = html.escape(alt, quote=True)
     svg = re.sub(
-        r'<svg [^>]*?(viewBox="[^"]+")[^>]*>',
+        r'<svg [^>]*?(viewBox="([^"]+)")[^>]*>',
         lambda m: (
             f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
             f'{m.group(1)} role="img" aria-label="{label}" class="gl-plot" data-search-exclude '
+            f'style="--gl-plot-phone-width: {_phone_width(m.group(2), svg)}px" '
             f'stroke-linejoin="round" stroke-linecap="butt"><title>{html.escape(alt)}</title>'
         ),
         svg,

@@ -9,6 +9,8 @@ first result. The hit rate over all of them is printed at the end of the test ru
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from site_tools.catalog import load_terms
@@ -105,6 +107,21 @@ def name_queries() -> list[tuple[str, str]]:
     ]
 
 
+LATIN_HAN = re.compile(r"(?<=[A-Za-z0-9])\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+(?=[A-Za-z0-9])")
+
+
+def mixed_script_queries() -> list[tuple[str, str]]:
+    """Every Chinese name with a Latin or digit part, typed the way such names usually are: without
+    the space between the scripts ("S型函数", "L1正则化", "带泄露的ReLU"); with the space, it is
+    in name_queries() already."""
+    return [
+        (LATIN_HAN.sub("", name), term.slug)
+        for term in TERMS.values()
+        for name in term.zh
+        if LATIN_HAN.search(name)
+    ]
+
+
 def expected_path(slug: str) -> str:
     return TERMS[slug].page.removesuffix(".md") + "/"
 
@@ -115,7 +132,13 @@ def test_hand_written_queries_name_existing_terms() -> None:
     assert len(QUERIES) + len(name_queries()) >= 40
 
 
-@pytest.mark.parametrize(("query", "slug"), QUERIES + name_queries(), ids=lambda v: v)
+def test_mixed_script_queries_cover_every_such_name() -> None:
+    glued = dict(mixed_script_queries())
+    assert {"S型函数", "L1正则化", "带泄露的ReLU", "F1分数", "Z-score标准化"} <= set(glued)
+    assert all(LATIN_HAN.search(query) is None for query in glued)
+
+
+@pytest.mark.parametrize(("query", "slug"), QUERIES + name_queries() + mixed_script_queries(), ids=lambda v: v)
 def test_term_page_is_the_first_result(search_tab, base_url: str, query: str, slug: str) -> None:
     paths = search(search_tab.page, base_url, query)
     record(query, expected_path(slug), paths)

@@ -1,0 +1,51 @@
+/*
+ * Keyboard access to what scrolls sideways: a display formula (.gl-math, a cheat-sheet card's
+ * .gl-card__formula), a plot (.gl-figure) or a table (Material's .md-typeset__scrollwrap) wider
+ * than the column is a scroll box, and a scroll box a keyboard cannot reach is one a
+ * keyboard user cannot read to the end (WCAG 2.1.1). Each box that overflows gets tabindex="0"
+ * (and loses it when a wider window makes it fit), so Tab reaches it and the arrow keys scroll it;
+ * a box that fits adds no stop to the Tab order.
+ */
+(function () {
+  "use strict";
+  const SCROLLERS = ".gl-math, .gl-card__formula, .gl-figure, .md-typeset__scrollwrap";
+  function update() {
+    for (const box of document.querySelectorAll(SCROLLERS)) {
+      if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+      else box.removeAttribute("tabindex");
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", update);
+  else update();
+  let pending = 0;
+  window.addEventListener("resize", () => {
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(update);
+  });
+})();
+
+/*
+ * Search queries that glue Latin letters or digits to Chinese ("S型函数", "L1正则化", "带泄露的ReLU"),
+ * the way such names are usually typed, found nothing: Material's search worker splits a query
+ * at spaces and looks up each Chinese run on its own, so "S型函数" became one unknown word. A space
+ * at each boundary between the scripts makes it "S 型函数", which finds the page. The reader's
+ * text in the box is left as typed (so an input method is never disturbed): the space is added to
+ * the query on its way to the worker.
+ *
+ * The seam: Material 9.8's main thread sends a query to its search worker as
+ * postMessage({type: 2, data: "<query>"}) (SEARCH_QUERY in its source). mkdocs-material is pinned in
+ * pyproject.toml, and tests/browser/test_search.py types every glued name, so a Material update
+ * that changes the message fails those tests instead of silently losing the queries.
+ */
+(function () {
+  "use strict";
+  const SEARCH_QUERY = 2;
+  const BOUNDARY = /(?<=[A-Za-z0-9])(?=\p{Script=Han})|(?<=\p{Script=Han})(?=[A-Za-z0-9])/gu;
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (message, ...rest) {
+    if (message && message.type === SEARCH_QUERY && typeof message.data === "string") {
+      message = Object.assign({}, message, { data: message.data.replace(BOUNDARY, " ") });
+    }
+    return post.call(this, message, ...rest);
+  };
+})();

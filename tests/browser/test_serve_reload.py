@@ -41,12 +41,13 @@ def test_an_open_page_follows_prose_and_module_edits(browser, tmp_path: Path) ->
         marker = "A sentence saved while the page was open."
         source.write_text(source.read_text(encoding="utf-8").replace("## Formulas", f"{marker}\n\n## Formulas", 1),
                           encoding="utf-8")
-        page.wait_for_function("m => document.body.innerText.includes(m)", arg=marker, timeout=120_000)
+        # (document.body is null for a moment while live reload loads the page again)
+        page.wait_for_function("m => document.body?.innerText.includes(m)", arg=marker, timeout=120_000)
 
         module = project / "snippets" / "activations" / "sigmoid.py"
         module.write_text(module.read_text(encoding="utf-8").replace(
             "    return num\n", "    return num * 0 + 0.125  # edited while the page was open\n"), encoding="utf-8")
-        page.wait_for_function("() => document.body.innerText.includes('[0.125 0.125 0.125 0.125 0.125]')",
+        page.wait_for_function("() => document.body?.innerText.includes('[0.125 0.125 0.125 0.125 0.125]')",
                                timeout=300_000)
         text = page.inner_text("body")
         assert "edited while the page was open" in text  # the included source is fresh too

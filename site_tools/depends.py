@@ -8,7 +8,7 @@ the libraries involved. :class:`Dependencies` collects those facts while blocks 
 - **Project modules** (``snippets``, ``site_tools``: any package whose source lies in this
   checkout) are found by reading the ``import`` statements of the block with :mod:`ast`, then,
   through the same reading, of every module imported, transitively. A module counts by the hash of
-  its source file.
+  its source file as the build found it when it began (``_SNAPSHOT``).
 - **A package's** ``__init__`` **is a list of re-exports**: ``from snippets import relu`` depends
   on the module that *defines* ``relu`` (and on what that module imports), not on every module the
   package re-exports, so editing one term's module re-runs only the pages that use it. What the
@@ -52,6 +52,25 @@ def project_file(module: str) -> Path | None:
     if (path / "__init__.py").is_file():
         return path / "__init__.py"
     return path.with_suffix(".py") if path.with_suffix(".py").is_file() else None
+
+
+# The digest of every project source as the build found it when it began (snapshot_sources, called
+# by execute.fresh_imports). A module is imported at most once per build, after that moment, and a
+# block's dependencies record these digests, not the file's content when the block runs: a module
+# edited during a build (a contributor saving while `serve` rebuilds) was imported as it was
+# before the edit by one page and hashed as it is after it by the next page, whose output was then
+# cached under the new source. With the digests from the start, such an output is at worst
+# recorded as older than it is, and the next build runs it again.
+_SNAPSHOT: dict[str, str] = {}
+
+
+def snapshot_sources(root: Path, packages: tuple[str, ...]) -> None:
+    """Remember the digest of every ``.py`` file of ``packages`` (folders of ``root``, the checkout)
+    as it is now."""
+    _SNAPSHOT.clear()
+    for package in packages:
+        for path in (root / package).rglob("*.py"):
+            _SNAPSHOT[relative(path)] = digest(path.read_bytes())
 
 
 def relative(path: Path) -> str:
@@ -149,7 +168,7 @@ class Dependencies:
         if path is None or relative(path) in self.files:
             return
         source = path.read_bytes()
-        self.files[relative(path)] = digest(source)
+        self.files[relative(path)] = _SNAPSHOT.get(relative(path)) or digest(source)
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
         self._add_imports(_parse(source.decode("utf-8"), package))
 

@@ -57,7 +57,7 @@ from typing import Any
 
 from markdown_exec import ExecutionError, base_format, code_block, validator
 
-from site_tools.depends import ROOT, Dependencies, data_path, digest
+from site_tools.depends import ROOT, Dependencies, data_path, digest, snapshot_sources
 
 CACHE = ROOT / ".cache" / "exec"
 LOG = ROOT / ".cache" / "exec-log.json"
@@ -82,6 +82,7 @@ def fresh_imports(root: Path = ROOT, packages: tuple[str, ...] = ("snippets", "s
     """
     for package in packages:
         compileall.compile_dir(root / package, quiet=2, force=True, invalidation_mode=CHECKED_HASH)
+    snapshot_sources(root, packages)  # the sources as this build begins (see depends._SNAPSHOT)
     for name in list(sys.modules):
         if name.split(".")[0] in packages and name not in MACHINERY:
             del sys.modules[name]

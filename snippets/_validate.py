@@ -7,7 +7,10 @@ so a term's standalone copy can carry them along.
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -27,6 +30,19 @@ def as_float_array(x: Any, name: str) -> np.ndarray:
     if arr.dtype.kind == "c":
         raise TypeError(f"{name} must be real-valued, got complex dtype {arr.dtype}")
     raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+
+
+def as_probabilities(x: Any, name: str) -> np.ndarray:
+    """Return ``x`` as a float array (:func:`as_float_array`) of probabilities in [0, 1].
+
+    A value below 0 or above 1 (infinities included) raises ``ValueError`` naming the argument
+    and the first such value; NaN passes through, so that NaN in gives NaN out.
+    """
+    arr = as_float_array(x, name)
+    outside = (arr < 0) | (arr > 1)
+    if np.any(outside):
+        raise ValueError(f"{name} must hold probabilities in [0, 1], found {arr[outside].ravel()[0]}")
+    return arr
 
 
 def check_same_shape(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str) -> None:
@@ -88,24 +104,37 @@ def check_shape(a: np.ndarray, expected: tuple[int, ...], name: str, symbols: st
         )
 
 
-def as_real_scalar(value: Any, name: str, *, low: float = -np.inf, high: float = np.inf) -> float:
-    """Return a scalar hyperparameter (``lam``, ``p``, ``tol``...) as a Python float.
+def as_real_scalar(
+    value: Any,
+    name: str,
+    *,
+    low: float = -np.inf,
+    high: float = np.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return a scalar hyperparameter (``lam``, ``p``, ``lr``, ``eps``...) as a Python float.
 
     Accepts Python and NumPy integers and floats (and 0-d arrays of them); booleans, strings,
-    complex numbers and arrays with elements raise ``TypeError``. NaN, infinity and values outside
-    the closed interval ``[low, high]`` raise ``ValueError`` naming the argument and the value.
+    complex numbers, lists and arrays with elements raise ``TypeError``. NaN, infinity and values
+    outside the interval from ``low`` to ``high`` raise ``ValueError`` naming the argument and the
+    value. The interval is closed unless ``low_open`` / ``high_open`` exclude an end: a learning
+    rate is ``low=0.0, low_open=True`` (> 0), a decay rate ``low=0.0, high=1.0, high_open=True``
+    ([0, 1)).
     """
-    arr = np.asarray(value)
-    if arr.ndim != 0 or arr.dtype.kind not in "iuf":
+    arr = np.asarray(value) if isinstance(value, (int, float, np.generic, np.ndarray)) else None
+    if arr is None or isinstance(value, bool) or arr.ndim != 0 or arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     v = float(arr)
-    if not (np.isfinite(v) and low <= v <= high):
+    above = v > low if low_open else v >= low
+    below = v < high if high_open else v <= high
+    if not (np.isfinite(v) and above and below):
         if np.isfinite(low) and np.isfinite(high):
-            allowed = f"in [{low:g}, {high:g}]"
+            allowed = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
         elif np.isfinite(low):
-            allowed = f">= {low:g}"
+            allowed = f"{'>' if low_open else '>='} {low:g}"
         elif np.isfinite(high):
-            allowed = f"<= {high:g}"
+            allowed = f"{'<' if high_open else '<='} {high:g}"
         else:
             allowed = "(not NaN or infinite)"
         raise ValueError(f"{name} must be a finite number {allowed}, got {value}")
@@ -150,3 +179,114 @@ def as_bool(value: Any, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
     return bool(value)
+
+
+def as_labels(y: Any, name: str) -> np.ndarray:
+    """Return class labels as an integer array: integers, booleans (0/1) or whole-valued floats.
+
+    scikit-learn's classification metrics accept float labels such as ``[0.0, 1.0, 2.0]`` (a
+    model's ``predict`` often returns them), so every metric here does too: whole-valued floats
+    become int64. A float that is not a whole number, NaN or infinity raises ``ValueError``
+    naming the argument and the value (scikit-learn calls such targets "continuous" and
+    refuses them too); complex and non-numeric data raise ``TypeError``.
+    """
+    arr = np.asarray(y)
+    if arr.dtype.kind == "b":
+        return arr.astype(np.int64)
+    if arr.dtype.kind in "iu":
+        return arr
+    if arr.dtype.kind == "f":
+        # a whole number is finite and equal to its own truncation; |y| < 2^63 fits in int64
+        whole = np.isfinite(arr) & (np.trunc(arr) == arr) & (np.abs(arr) < 2.0**63)
+        if not whole.all():
+            bad = arr[~whole].ravel()[0]
+            raise ValueError(
+                f"{name} must hold class labels: integers, or floats with whole values below 2^63 "
+                f"such as 1.0; found {bad} at index {np.argwhere(~whole)[0].tolist()}"
+            )
+        return arr.astype(np.int64)
+    kind = "complex" if arr.dtype.kind == "c" else "non-numeric"
+    raise TypeError(f"{name} must hold integer class labels, got {kind} dtype {arr.dtype}")
+
+
+def check_callable(value: Any, name: str) -> Callable:
+    """Return ``value`` if it can be called (``grad_fn``, ``loss_fn``...), else raise ``TypeError``."""
+    if not callable(value):
+        raise TypeError(f"{name} must be callable (a function), got {type(value).__name__}")
+    return value
+
+
+def as_callable_result(value: Any, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """Return what the callable argument ``name`` returned as a float array of ``shape``.
+
+    The errors name the callable: ``TypeError`` when the result is not real numbers (a string,
+    None, a ragged list), ``ValueError`` when it has the wrong shape (``shape=()`` for a scalar).
+    """
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):  # a ragged list: numpy cannot make an array of it
+        raise TypeError(f"{name} must return an array of real numbers, got {type(value).__name__}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must return real numbers, got {type(value).__name__} of dtype {arr.dtype}")
+    result = as_float_array(arr, name)
+    if shape is not None and result.shape != tuple(shape):
+        if tuple(shape) == ():
+            raise ValueError(f"{name} must return a scalar, got shape {result.shape}")
+        raise ValueError(f"{name} must return shape {tuple(shape)}, got {result.shape}")
+    return result
+
+
+#: The documented range of finite input (CONTRIBUTING.md, "Bad input"): up to this magnitude
+#: every result is finite and warning-free, so that a numpy warning there is a bug.
+DOCUMENTED_RANGE = 1e4
+
+
+def _outside_range(value: Any) -> bool:
+    """True if ``value`` (an array, a float, or a list, tuple or dict of them) holds a number that
+    is NaN, infinite or larger in magnitude than :data:`DOCUMENTED_RANGE`."""
+    if isinstance(value, Mapping):
+        return any(_outside_range(v) for v in value.values())
+    if isinstance(value, (list, tuple)) and not all(isinstance(v, (int, float)) for v in value):
+        return any(_outside_range(v) for v in value)  # a list of arrays: look at each one
+    if isinstance(value, (float, np.floating, np.ndarray, list, tuple)):
+        arr = np.asarray(value)
+        if arr.dtype.kind in "iuf" and arr.size:
+            # the extremes, two reductions without a temporary; a NaN makes both tests False
+            return not (-DOCUMENTED_RANGE <= arr.min() and arr.max() <= DOCUMENTED_RANGE)
+    return False
+
+
+def nonfinite_errstate(*values: Any) -> contextlib.AbstractContextManager:
+    """The floating-point error state for arithmetic on ``values``: the package's rule for bad input.
+
+    When every number in ``values`` is finite and inside the documented range, nothing changes,
+    so a ``RuntimeWarning`` still exposes a bug. When one of them is NaN, infinite or larger than
+    :data:`DOCUMENTED_RANGE`, IEEE arithmetic already gives the honest result (NaN where it is
+    undefined, +-inf where it overflows; PyTorch returns the same values, silently), and numpy's
+    overflow, invalid-value and division warnings are switched off for the computation.
+    """
+    if any(_outside_range(v) for v in values):
+        return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    return contextlib.nullcontext()
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def propagates_nonfinite(fn: _F) -> _F:
+    """Decorator: run ``fn`` under :func:`nonfinite_errstate` of all its arguments.
+
+    NaN, infinite and overflowing input then give NaN and +-inf out (or whatever the function
+    raises first), never a ``RuntimeWarning``; finite input inside the documented range runs
+    exactly as without the decorator. The values computed are the same either way: only
+    numpy's warnings depend on it. A callable argument (``grad_fn``, ``f``) evaluated during a
+    call with bad input is evaluated in the same quiet state: at a bad point its IEEE values
+    are the answer too. With good input its own warnings still reach its author.
+    """
+
+    @functools.wraps(fn)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        with nonfinite_errstate(*args, *kwargs.values()):
+            return fn(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_real_scalar
+from snippets._validate import as_float_array, as_real_scalar, propagates_nonfinite
 from snippets.activations.gelu import gelu_backward
 from snippets.activations.leaky_relu import leaky_relu_backward
 from snippets.activations.relu import relu_backward
@@ -37,6 +37,7 @@ def _check_name(name: object) -> str:
 
 
 # --8<-- [start:activation_slope]
+@propagates_nonfinite
 def activation_slope(name: str, x: ArrayLike) -> np.ndarray:
     """The derivative of activation ``name`` at each element of ``x``.
 

@@ -62,11 +62,16 @@ def relu_backward(grad_out: ArrayLike, x: ArrayLike) -> np.ndarray:
     """
     x = as_float_array(x, "x")
     grad_out = as_grad_out(grad_out, x.shape, x.dtype)
-    # slope 1 on the open half-line x > 0, slope 0 elsewhere (0 at the kink, as PyTorch)
-    passed = np.where(x > 0, grad_out, 0)
+    # slope 1 on the open half-line x > 0, slope 0 elsewhere (0 at the kink, as PyTorch): keep
+    # grad_out's bits where x > 0 and clear them elsewhere, by a bitwise AND with a mask of all
+    # ones (the integer -1) or all zeros per element. Exact, even for an infinite grad_out, and
+    # one vectorised pass (np.where branches per element: several times slower on mixed signs).
+    bits = np.dtype(f"i{x.dtype.itemsize}")  # the signed integer of the float's width
+    mask = np.negative(np.ravel(x > 0).view(np.int8), dtype=bits)
+    passed = np.bitwise_and(np.ravel(grad_out).view(bits), mask, out=mask).view(x.dtype)
     # NaN in, NaN out: a NaN input has no slope (written over, only where x has a NaN)
-    nan = np.isnan(x)
+    nan = np.isnan(np.ravel(x))
     if nan.any():
-        passed[nan] = x[nan]
-    return passed
+        passed[nan] = np.ravel(x)[nan]
+    return passed.reshape(x.shape)
 # --8<-- [end:relu_backward]

@@ -6,11 +6,28 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from snippets._validate import as_float_array, as_grad_out
+from snippets.activations._blocks import map_blocks
 
 __all__ = ["sigmoid", "sigmoid_backward"]
 
 
 # --8<-- [start:sigmoid]
+def sigmoid_block(y: np.ndarray, v: np.ndarray, e: np.ndarray) -> None:
+    """``y = sigmoid(v)`` for one block, with ``e`` a scratch buffer of v's shape (silu uses it too)."""
+    # e = exp(-|v|) lies in (0, 1], so nothing below can overflow
+    np.abs(v, out=e)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    # v >= 0: 1 / (1 + e^-v)      v < 0: e^v / (1 + e^v)   (the same function, rearranged)
+    # numerator: 1 where v >= 0, else e; as e <= 1 that is max(e, [v >= 0]), a branch-free
+    # vectorised max (np.where is several times slower on a mix of signs)
+    np.greater_equal(v, 0, out=y)
+    np.maximum(y, e, out=y)
+    # the denominator 1 + e and the division
+    np.add(e, 1, out=e)
+    np.divide(y, e, out=y)
+
+
 def sigmoid(x: ArrayLike) -> np.ndarray:
     """Logistic sigmoid, element-wise: ``1 / (1 + exp(-x))``.
 
@@ -30,16 +47,9 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     array([0.11920292, 0.5       , 0.88079708])
     """
     x = as_float_array(x, "x")
-    # e = exp(-|x|) lies in (0, 1], so nothing below can overflow
-    e = np.exp(-np.abs(x))
-    # x >= 0: 1 / (1 + e^-x)      x < 0: e^x / (1 + e^x)   (the same function, rearranged)
-    # numerator: 1 where x >= 0, else e; as e <= 1 that is max(e, [x >= 0]), a branch-free
-    # vectorised max (np.where is several times slower on a mix of signs)
-    num = np.maximum(e, x >= 0)
-    # the denominator 1 + e and the division, in place: no new arrays
-    e += 1
-    num /= e
-    return num
+
+    # evaluated in cache-sized blocks: the passes of sigmoid_block then touch no main memory but x and y
+    return map_blocks(sigmoid_block, np.empty(x.shape, x.dtype), x, scratch=1)
 # --8<-- [end:sigmoid]
 
 
@@ -57,7 +67,8 @@ def sigmoid_backward(grad_out: ArrayLike, x: ArrayLike) -> np.ndarray:
     Returns
     -------
     ndarray, shape (*)
-        dL/dx = grad_out * sigmoid(x) * (1 - sigmoid(x)).
+        dL/dx = grad_out * sigmoid(x) * (1 - sigmoid(x)), computed as grad_out * e / (1 + e)^2
+        with e = exp(-|x|).
 
     Examples
     --------
@@ -66,6 +77,19 @@ def sigmoid_backward(grad_out: ArrayLike, x: ArrayLike) -> np.ndarray:
     """
     x = as_float_array(x, "x")
     grad_out = as_grad_out(grad_out, x.shape, x.dtype)
-    # 1 - sigmoid(x) == sigmoid(-x); the right side keeps its precision when sigmoid(x) ~ 1
-    return grad_out * sigmoid(x) * sigmoid(-x)
+
+    def block(dx: np.ndarray, v: np.ndarray, g: np.ndarray, e: np.ndarray, d: np.ndarray) -> None:
+        # sigmoid(v) sigmoid(-v) = e / (1 + e)^2 with e = exp(-|v|) in (0, 1]: even in v, no
+        # overflow, and no 1 - sigmoid(v) (which loses its precision where sigmoid(v) ~ 1)
+        np.abs(v, out=e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        np.add(e, 1, out=d)
+        np.square(d, out=d)
+        np.divide(e, d, out=e)
+        np.multiply(g, e, out=dx)
+
+    # evaluated in cache-sized blocks: the passes above then touch no main memory but the
+    # arguments and the result
+    return map_blocks(block, np.empty(x.shape, x.dtype), x, grad_out, scratch=2)
 # --8<-- [end:sigmoid_backward]

@@ -6,7 +6,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from snippets._validate import as_float_array, as_grad_out
-from snippets.activations.sigmoid import sigmoid
+from snippets.activations._blocks import map_blocks
+from snippets.activations.sigmoid import sigmoid_block
 
 __all__ = ["silu", "silu_backward"]
 
@@ -37,9 +38,16 @@ def silu(x: ArrayLike) -> np.ndarray:
     array([0.        , 0.82395922])
     """
     x = as_float_array(x, "x")
-    # x * sigmoid(x), with the overflow-free sigmoid; the factor x clipped only on the left,
-    # where sigmoid(x) is exactly 0 (so +inf stays +inf)
-    return np.maximum(x, -_CLIP) * sigmoid(x)
+
+    def block(y: np.ndarray, v: np.ndarray, e: np.ndarray) -> None:
+        # sigmoid(v), overflow-free for every v (the sigmoid page explains the steps)
+        sigmoid_block(y, v, e)
+        # times v, clipped only on the left, where sigmoid(v) is exactly 0 (so +inf stays +inf)
+        np.maximum(v, -_CLIP, out=e)
+        np.multiply(y, e, out=y)
+
+    # evaluated in cache-sized blocks: the passes above then touch no main memory but x and y
+    return map_blocks(block, np.empty(x.shape, x.dtype), x, scratch=1)
 # --8<-- [end:silu]
 
 
@@ -66,8 +74,29 @@ def silu_backward(grad_out: ArrayLike, x: ArrayLike) -> np.ndarray:
     """
     x = as_float_array(x, "x")
     grad_out = as_grad_out(grad_out, x.shape, x.dtype)
-    s, s_neg = sigmoid(x), sigmoid(-x)
-    # product rule: d/dx [x s(x)] = s(x) + x s'(x), s'(x) = s(x) s(-x) (no 1 - s(x) cancellation);
-    # x clipped where s(x) s(-x) is exactly 0, so +-inf give the limits 1 and 0
-    return grad_out * (s + np.clip(x, -_CLIP, _CLIP) * s * s_neg)
+
+    def block(dx: np.ndarray, v: np.ndarray, g: np.ndarray, e: np.ndarray, d: np.ndarray,
+              t: np.ndarray) -> None:
+        # with e = exp(-|v|) in (0, 1] and d = 1 + e: sigmoid(v) = n / d, n = max(e, [v >= 0]),
+        # and sigmoid(v) sigmoid(-v) = e / d^2 (no 1 - sigmoid cancellation), so the product rule
+        # s(v) + v s(v) s(-v) = (n d + v e) / d^2
+        np.abs(v, out=e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        np.add(e, 1, out=d)
+        # v e, with v clipped where e is exactly 0, so that +-inf give the limits 1 and 0
+        np.clip(v, -_CLIP, _CLIP, out=t)
+        np.multiply(t, e, out=t)
+        # n d + v e, then the two divisions by d
+        np.greater_equal(v, 0, out=dx)
+        np.maximum(dx, e, out=dx)
+        np.multiply(dx, d, out=dx)
+        np.add(dx, t, out=dx)
+        np.divide(dx, d, out=dx)
+        np.divide(dx, d, out=dx)
+        np.multiply(dx, g, out=dx)
+
+    # evaluated in cache-sized blocks: the passes above then touch no main memory but the
+    # arguments and the result
+    return map_blocks(block, np.empty(x.shape, x.dtype), x, grad_out, scratch=3)
 # --8<-- [end:silu_backward]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_axis
+from snippets._validate import as_float_array, as_grad_out, check_axis, propagates_nonfinite
 
 __all__ = ["softmax", "softmax_backward", "log_softmax", "log_softmax_backward"]
 
 
 # --8<-- [start:softmax]
+@propagates_nonfinite
 def softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     """Softmax along ``axis``: ``exp(x_i) / sum_j exp(x_j)``.
 
@@ -44,6 +45,7 @@ def softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
 
 
 # --8<-- [start:softmax_backward]
+@propagates_nonfinite
 def softmax_backward(grad_out: ArrayLike, x: ArrayLike, axis: int = -1) -> np.ndarray:
     """Gradient of :func:`softmax` with respect to ``x``.
 
@@ -77,6 +79,7 @@ def softmax_backward(grad_out: ArrayLike, x: ArrayLike, axis: int = -1) -> np.nd
 
 
 # --8<-- [start:log_softmax]
+@propagates_nonfinite
 def log_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     """Logarithm of :func:`softmax`, computed without ever taking ``log`` of a tiny number.
 
@@ -108,6 +111,7 @@ def log_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
 
 
 # --8<-- [start:log_softmax_backward]
+@propagates_nonfinite
 def log_softmax_backward(grad_out: ArrayLike, x: ArrayLike, axis: int = -1) -> np.ndarray:
     """Gradient of :func:`log_softmax` with respect to ``x``.
 

@@ -6,6 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from snippets._validate import as_float_array, as_grad_out
+from snippets.activations._blocks import map_blocks
 
 __all__ = ["tanh", "tanh_backward"]
 
@@ -63,14 +64,23 @@ def tanh_backward(grad_out: ArrayLike, x: ArrayLike) -> np.ndarray:
     """
     x = as_float_array(x, "x")
     grad_out = as_grad_out(grad_out, x.shape, x.dtype)
-    # u = e^{-2|x|} lies in [0, 1]: no overflow, and it underflows only where sech^2 does too
-    u = np.exp(-2 * np.abs(x))
-    # sech^2 x = 4 / (e^x + e^-x)^2 = 4u / (1 + u)^2, with no subtraction to cancel
-    # (the denominator (1 + u)^2 is formed in u's buffer: no new arrays)
-    sech2 = 4 * u
-    u += 1
-    u **= 2
-    sech2 /= u
-    # where sech^2 rounds to 1 (|x| below about 1e-8) rounding can land one ulp above its maximum, 1
-    return grad_out * np.minimum(sech2, 1)
+
+    def block(dx: np.ndarray, v: np.ndarray, g: np.ndarray, u: np.ndarray, d: np.ndarray) -> None:
+        # u = e^{-2|v|} lies in [0, 1]: no overflow, and it underflows only where sech^2 does too
+        np.abs(v, out=u)
+        np.multiply(u, -2, out=u)
+        np.exp(u, out=u)
+        # sech^2 v = 4 / (e^v + e^-v)^2 = 4u / (1 + u)^2, with no subtraction to cancel
+        np.add(u, 1, out=d)
+        np.square(d, out=d)
+        np.multiply(u, 4, out=u)
+        np.divide(u, d, out=u)
+        # where sech^2 rounds to 1 (|v| below about 1e-8) rounding can land one ulp above its
+        # maximum, 1
+        np.minimum(u, 1, out=u)
+        np.multiply(g, u, out=dx)
+
+    # evaluated in cache-sized blocks: the passes above then touch no main memory but the
+    # arguments and the result
+    return map_blocks(block, np.empty(x.shape, x.dtype), x, grad_out, scratch=2)
 # --8<-- [end:tanh_backward]

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_bool, as_float_array, as_grad_out, as_real_scalar
+from snippets._validate import as_bool, as_float_array, as_grad_out, as_real_scalar, propagates_nonfinite
 
 __all__ = ["scaled_dot_product_attention", "scaled_dot_product_attention_backward"]
 
@@ -85,6 +85,7 @@ def _attention_weights(
 
 
 # --8<-- [start:scaled_dot_product_attention]
+@propagates_nonfinite
 def scaled_dot_product_attention(
     query: ArrayLike,
     key: ArrayLike,
@@ -136,6 +137,7 @@ def scaled_dot_product_attention(
 
 
 # --8<-- [start:scaled_dot_product_attention_backward]
+@propagates_nonfinite
 def scaled_dot_product_attention_backward(
     grad_out: ArrayLike,
     query: ArrayLike,

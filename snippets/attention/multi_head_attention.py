@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, check_shape
+from snippets._validate import as_float_array, check_shape, propagates_nonfinite
 from snippets.attention.attention import scaled_dot_product_attention
 
 __all__ = ["multi_head_attention"]
@@ -52,6 +52,7 @@ def _check_mha(
 
 
 # --8<-- [start:multi_head_attention]
+@propagates_nonfinite
 def multi_head_attention(
     query: ArrayLike,
     key: ArrayLike,

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_shape
+from snippets._validate import as_float_array, as_grad_out, check_shape, propagates_nonfinite
 from snippets.attention.attention import (
     scaled_dot_product_attention,
     scaled_dot_product_attention_backward,
@@ -69,6 +69,7 @@ def _check_self_attention(
 
 
 # --8<-- [start:self_attention]
+@propagates_nonfinite
 def self_attention(
     x: ArrayLike,
     w_q: ArrayLike,
@@ -116,6 +117,7 @@ def self_attention(
 
 
 # --8<-- [start:self_attention_backward]
+@propagates_nonfinite
 def self_attention_backward(
     grad_out: ArrayLike,
     x: ArrayLike,

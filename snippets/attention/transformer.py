@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_bool, as_float_array, check_shape
+from snippets._validate import as_bool, as_float_array, check_shape, propagates_nonfinite
 from snippets.activations.gelu import gelu
 from snippets.activations.relu import relu
 from snippets.attention.multi_head_attention import multi_head_attention
@@ -62,6 +62,7 @@ def _check_layer(x: ArrayLike, params: Any, activation: Any) -> tuple[np.ndarray
 
 
 # --8<-- [start:transformer_encoder_layer]
+@propagates_nonfinite
 def transformer_encoder_layer(
     x: ArrayLike,
     params: Mapping[str, ArrayLike],

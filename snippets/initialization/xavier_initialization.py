@@ -71,11 +71,14 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         ``"linear"``, ``"conv1d"`` ... ``"conv_transpose3d"``, ``"sigmoid"`` (gain 1), ``"tanh"``
         (5/3), ``"relu"`` (sqrt 2), ``"leaky_relu"`` (sqrt(2 / (1 + slope^2))) or ``"selu"`` (3/4).
     param : float, optional
-        The negative slope of ``"leaky_relu"`` (default 0.01); ignored otherwise.
+        The negative slope of ``"leaky_relu"`` (default 0.01), an int or a float (any other
+        type raises ``ValueError``, as in PyTorch); ignored otherwise.
 
     Returns
     -------
     float
+        The gain; for ``"leaky_relu"`` it tends to 0 as the slope grows (0 at an infinite slope,
+        NaN for a NaN slope, as in PyTorch).
 
     Examples
     --------
@@ -92,11 +95,15 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         if param is None:
             slope = 0.01
         elif isinstance(param, (int, float)) and not isinstance(param, bool):
-            slope = param
+            slope = float(param)
         else:
-            raise ValueError(f"negative_slope {param} not a valid number")
-        # relu's sqrt(2), corrected for the variance the negative part lets through
-        return math.sqrt(2.0 / (1 + slope**2))
+            # PyTorch's ValueError, naming the argument (its message calls it negative_slope)
+            raise ValueError(f"param, leaky_relu's negative slope, must be an int or a float: {param!r} is not a valid number")
+        # relu's sqrt(2), corrected for the variance the negative part lets through: sqrt(2 / (1 + s^2)),
+        # as PyTorch rounds it; beyond 2^500, where s^2 would overflow, as sqrt(2 / (1 + s^-2)) / |s|
+        if abs(slope) <= 2.0**500:
+            return math.sqrt(2.0 / (1 + slope**2))
+        return math.sqrt(2.0 / (1 + slope**-2)) / abs(slope)
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_shape
+from snippets._validate import as_float_array, as_grad_out, check_shape, propagates_nonfinite
 
 __all__ = ["conv2d", "conv2d_backward"]
 
@@ -96,6 +96,7 @@ def _check_conv(
 
 
 # --8<-- [start:conv2d]
+@propagates_nonfinite
 def conv2d(
     x: ArrayLike,
     weight: ArrayLike,
@@ -140,13 +141,16 @@ def conv2d(
     windows = _windows(_pad(x, padding), weight.shape[2:], stride, "conv2d")
     n, _, h_out, w_out = windows.shape[:4]
     # one row per output pixel times one column per filter: (N * H_out * W_out, C_out)
-    y = _im2col(windows) @ weight.reshape(weight.shape[0], -1).T
-    y = y.reshape(n, h_out, w_out, -1).transpose(0, 3, 1, 2)
+    c_out, taps = weight.shape[0], int(np.prod(weight.shape[1:]))
+    y = _im2col(windows) @ weight.reshape(c_out, taps).T
+    # back to (N, C_out, H_out, W_out); every size spelled out, since -1 cannot be inferred for N = 0
+    y = y.reshape(n, h_out, w_out, c_out).transpose(0, 3, 1, 2)
     return y if bias is None else y + bias.reshape(1, -1, 1, 1)
 # --8<-- [end:conv2d]
 
 
 # --8<-- [start:conv2d_backward]
+@propagates_nonfinite
 def conv2d_backward(
     grad_out: ArrayLike,
     x: ArrayLike,
@@ -186,11 +190,12 @@ def conv2d_backward(
     # y = sum weight * window + bias: the bias gradient sums g over batch and positions
     dbias = None if bias is None else np.sum(g, axis=(0, 2, 3))
     # g as a matrix matching the forward product: (N * H_out * W_out, C_out)
-    g_rows = g.transpose(0, 2, 3, 1).reshape(-1, weight.shape[0])
+    c_out, taps = weight.shape[0], int(np.prod(weight.shape[1:]))
+    g_rows = g.transpose(0, 2, 3, 1).reshape(n * h_out * w_out, c_out)
     # dweight[o, c, a, b] = sum over n, i, j of g[n, o, i, j] * window[n, c, i, j, a, b]
     dweight = (g_rows.T @ _im2col(windows)).reshape(weight.shape)
     # each window's gradient g[n, :, i, j] @ weight, (N, C, H_out, W_out, kH, kW) ...
-    cols = (g_rows @ weight.reshape(weight.shape[0], -1)).reshape(n, h_out, w_out, *weight.shape[1:])
+    cols = (g_rows @ weight.reshape(c_out, taps)).reshape(n, h_out, w_out, *weight.shape[1:])
     # ... added back onto the pixels it came from; then the padding is cut off
     dxp = _col2im(cols.transpose(0, 3, 1, 2, 4, 5), xp.shape, stride)
     ph, pw = padding

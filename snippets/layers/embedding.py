@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_class_indices, as_float_array, as_grad_out
+from snippets._validate import as_class_indices, as_float_array, as_grad_out, propagates_nonfinite
 
 __all__ = ["embedding", "embedding_backward"]
 
@@ -20,6 +20,7 @@ def _check_embedding(indices: ArrayLike, weight: ArrayLike) -> tuple[np.ndarray,
 
 
 # --8<-- [start:embedding]
+@propagates_nonfinite
 def embedding(indices: ArrayLike, weight: ArrayLike) -> np.ndarray:
     """Look up one row of ``weight`` per index, as ``torch.nn.functional.embedding``.
 
@@ -51,6 +52,7 @@ def embedding(indices: ArrayLike, weight: ArrayLike) -> np.ndarray:
 
 
 # --8<-- [start:embedding_backward]
+@propagates_nonfinite
 def embedding_backward(grad_out: ArrayLike, indices: ArrayLike, weight: ArrayLike) -> np.ndarray:
     """Gradient of :func:`embedding` with respect to ``weight`` (indices are not differentiable).
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_shape
+from snippets._validate import as_float_array, as_grad_out, check_shape, propagates_nonfinite
 
 __all__ = ["linear", "linear_backward"]
 
@@ -39,6 +39,7 @@ def _check_linear(
 
 
 # --8<-- [start:linear]
+@propagates_nonfinite
 def linear(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> np.ndarray:
     """A fully connected layer, ``x @ weight.T + bias``, as ``torch.nn.functional.linear``.
 
@@ -73,6 +74,7 @@ def linear(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> np
 
 
 # --8<-- [start:linear_backward]
+@propagates_nonfinite
 def linear_backward(
     grad_out: ArrayLike, x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, check_shape
+from snippets._validate import as_float_array, check_shape, propagates_nonfinite
 from snippets.activations.relu import relu
 from snippets.activations.sigmoid import sigmoid
 from snippets.activations.tanh import tanh
@@ -54,6 +54,7 @@ def _check_mlp(
 
 
 # --8<-- [start:mlp]
+@propagates_nonfinite
 def mlp(
     x: ArrayLike,
     weights: Sequence[ArrayLike],

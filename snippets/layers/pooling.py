@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_grad_out
+from snippets._validate import as_grad_out, propagates_nonfinite
 from snippets.layers.convolution import _check_image, _col2im, _pad, _pair, _windows
 
 __all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
@@ -13,7 +13,8 @@ __all__ = ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backwa
 
 def _first_argmax_mask(windows: np.ndarray) -> np.ndarray:
     """One-hot (N, C, H_out, W_out, kH, kW) marking each window's first maximum in row-major order."""
-    flat = windows.reshape(*windows.shape[:4], -1)
+    # one row of kH * kW cells per window (spelled out: -1 cannot be inferred for an empty batch)
+    flat = windows.reshape(*windows.shape[:4], windows.shape[4] * windows.shape[5])
     first = np.argmax(flat, axis=-1)  # argmax returns the first of tied maxima (and the first NaN)
     mask = np.arange(flat.shape[-1]) == first[..., None]
     return mask.reshape(windows.shape)
@@ -53,6 +54,7 @@ def _unpool(
 
 
 # --8<-- [start:max_pool2d]
+@propagates_nonfinite
 def max_pool2d(
     x: ArrayLike,
     kernel_size: int | tuple[int, int],
@@ -91,6 +93,7 @@ def max_pool2d(
 
 
 # --8<-- [start:max_pool2d_backward]
+@propagates_nonfinite
 def max_pool2d_backward(
     grad_out: ArrayLike,
     x: ArrayLike,
@@ -123,14 +126,17 @@ def max_pool2d_backward(
     """
     x, windows, stride, padding = _pool_windows(x, kernel_size, stride, padding, -np.inf, "max_pool2d_backward")
     g = as_grad_out(grad_out, windows.shape[:4], x.dtype)
-    # route each window's gradient to its (first) maximum ...
-    cols = _first_argmax_mask(windows) * g[..., None, None]
+    # route each window's gradient to its (first) maximum and nowhere else: selected, not
+    # multiplied by the 0/1 mask, so a NaN or inf gradient stays at the argmax (0 * NaN would be
+    # NaN in every cell of the window; PyTorch routes it to the argmax alone) ...
+    cols = np.where(_first_argmax_mask(windows), g[..., None, None], x.dtype.type(0))
     # ... add the windows back onto the padded grid, then drop the padding
     return _unpool(cols, x.shape, stride, padding)
 # --8<-- [end:max_pool2d_backward]
 
 
 # --8<-- [start:avg_pool2d]
+@propagates_nonfinite
 def avg_pool2d(
     x: ArrayLike,
     kernel_size: int | tuple[int, int],
@@ -170,6 +176,7 @@ def avg_pool2d(
 
 
 # --8<-- [start:avg_pool2d_backward]
+@propagates_nonfinite
 def avg_pool2d_backward(
     grad_out: ArrayLike,
     x: ArrayLike,

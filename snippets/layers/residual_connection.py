@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_shape
+from snippets._validate import as_float_array, as_grad_out, check_shape, propagates_nonfinite
 from snippets.activations.relu import relu, relu_backward
 from snippets.layers.fully_connected_layer import linear, linear_backward
 
@@ -34,6 +34,7 @@ def _check_block(
 
 
 # --8<-- [start:residual_block]
+@propagates_nonfinite
 def residual_block(
     x: ArrayLike, w1: ArrayLike, b1: ArrayLike, w2: ArrayLike, b2: ArrayLike
 ) -> np.ndarray:
@@ -75,6 +76,7 @@ def residual_block(
 
 
 # --8<-- [start:residual_block_backward]
+@propagates_nonfinite
 def residual_block_backward(
     grad_out: ArrayLike, x: ArrayLike, w1: ArrayLike, b1: ArrayLike, w2: ArrayLike, b2: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

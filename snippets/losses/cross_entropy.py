@@ -9,8 +9,10 @@ from snippets._validate import (
     as_class_indices,
     as_float_array,
     as_grad_out,
+    as_probabilities,
     as_real_scalar,
     check_same_shape,
+    propagates_nonfinite,
 )
 from snippets.activations.sigmoid import sigmoid
 from snippets.activations.softmax import log_softmax, softmax
@@ -54,6 +56,7 @@ def _check_ce_inputs(logits: ArrayLike, target: ArrayLike) -> tuple[np.ndarray, 
 
 
 # --8<-- [start:cross_entropy]
+@propagates_nonfinite
 def cross_entropy(logits: ArrayLike, target: ArrayLike, label_smoothing: float = 0.0) -> np.floating:
     """Mean cross-entropy between the softmax of ``logits`` and ``target``.
 
@@ -106,6 +109,7 @@ def cross_entropy(logits: ArrayLike, target: ArrayLike, label_smoothing: float =
 
 
 # --8<-- [start:cross_entropy_backward]
+@propagates_nonfinite
 def cross_entropy_backward(
     grad_out: ArrayLike, logits: ArrayLike, target: ArrayLike, label_smoothing: float = 0.0
 ) -> np.ndarray:
@@ -156,16 +160,32 @@ def cross_entropy_backward(
 def _check_binary_inputs(
     first: ArrayLike, y: ArrayLike, first_name: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Validate ``(p or z, y)``: same shape, non-empty; ``y`` cast to the dtype of the first."""
-    first = as_float_array(first, first_name)
-    y = as_float_array(y, "y")
+    """Validate ``(p or z, y)``: same shape, non-empty, ``y`` in [0, 1] (and ``p`` too); ``y``
+    cast to the dtype of the first.
+
+    PyTorch's ``binary_cross_entropy`` raises for targets outside [0, 1] as well (a target of 2
+    would make the loss negative); its ``_with_logits`` form does not check, but its formula
+    assumes them too, so both forms refuse them here, forward and backward alike.
+    """
+    first = as_probabilities(first, first_name) if first_name == "p" else as_float_array(first, first_name)
+    y = as_probabilities(y, "y")
     check_same_shape(first, y, first_name, "y")
     if first.size == 0:
         raise ValueError(f"{first_name} must not be empty, got shape {first.shape}")
     return first, y.astype(first.dtype, copy=False)
 
 
+def _times(weight: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """``weight * value`` where a weight of exactly 0 gives 0, also for an infinite value.
+
+    The term's limit: it is 0 for every finite value, so 0 * inf counts as 0 (IEEE says NaN).
+    """
+    out = np.zeros(np.broadcast_shapes(weight.shape, value.shape), dtype=np.result_type(weight, value))
+    return np.multiply(weight, value, out=out, where=weight != 0)
+
+
 # --8<-- [start:binary_cross_entropy]
+@propagates_nonfinite
 def binary_cross_entropy(p: ArrayLike, y: ArrayLike) -> np.floating:
     """Mean binary cross-entropy between predicted probabilities ``p`` and targets ``y``.
 
@@ -184,15 +204,17 @@ def binary_cross_entropy(p: ArrayLike, y: ArrayLike) -> np.floating:
     numpy scalar
         ``-mean(y * log(p) + (1 - y) * log(1 - p))`` in the float dtype of ``p``.
 
+    Raises
+    ------
+    ValueError
+        If ``p`` or ``y`` holds a value outside [0, 1] (as PyTorch raises); NaN gives NaN.
+
     Examples
     --------
     >>> round(float(binary_cross_entropy([0.9, 0.2], [1.0, 0.0])), 6)  # -(log 0.9 + log 0.8) / 2
     0.164252
     """
     p, y = _check_binary_inputs(p, y, "p")
-    if np.any((p < 0) | (p > 1)):
-        bad = p[(p < 0) | (p > 1)].ravel()[0]
-        raise ValueError(f"p must hold probabilities in [0, 1], found {bad}")
     with np.errstate(divide="ignore"):  # log(0) = -inf is expected: the clamp below catches it
         log_p = np.maximum(np.log(p), -100)
         log_1mp = np.maximum(np.log1p(-p), -100)
@@ -201,6 +223,7 @@ def binary_cross_entropy(p: ArrayLike, y: ArrayLike) -> np.floating:
 
 
 # --8<-- [start:binary_cross_entropy_backward]
+@propagates_nonfinite
 def binary_cross_entropy_backward(grad_out: ArrayLike, p: ArrayLike, y: ArrayLike) -> np.ndarray:
     """Gradient of :func:`binary_cross_entropy` with respect to ``p``.
 
@@ -209,7 +232,7 @@ def binary_cross_entropy_backward(grad_out: ArrayLike, p: ArrayLike, y: ArrayLik
     grad_out : array_like, shape ()
         Upstream gradient of the scalar loss.
     p, y : array_like, shape (*)
-        The forward inputs.
+        The forward inputs, both in [0, 1] (``ValueError`` otherwise, as in the forward pass).
 
     Returns
     -------
@@ -230,6 +253,7 @@ def binary_cross_entropy_backward(grad_out: ArrayLike, p: ArrayLike, y: ArrayLik
 
 
 # --8<-- [start:binary_cross_entropy_with_logits]
+@propagates_nonfinite
 def binary_cross_entropy_with_logits(z: ArrayLike, y: ArrayLike) -> np.floating:
     """Mean binary cross-entropy of ``sigmoid(z)`` against ``y``, computed from the logits ``z``.
 
@@ -239,27 +263,37 @@ def binary_cross_entropy_with_logits(z: ArrayLike, y: ArrayLike) -> np.floating:
     Parameters
     ----------
     z : array_like, shape (*)
-        Logits (any real numbers).
+        Logits (any real numbers; ``+-inf`` give the loss's limits).
     y : array_like, shape (*)
-        Targets in [0, 1], the same shape as ``z``.
+        Targets in [0, 1], the same shape as ``z`` (``ValueError`` otherwise).
 
     Returns
     -------
     numpy scalar
-        ``mean(max(z, 0) - z * y + log(1 + exp(-|z|)))`` in the float dtype of ``z``.
+        ``mean((1 - y) * max(z, 0) + y * max(-z, 0) + log(1 + exp(-|z|)))`` in the float dtype
+        of ``z``. At ``z = +inf`` an element contributes its limit: 0 if ``y = 1``, ``inf``
+        otherwise (and likewise at ``-inf`` with ``y = 0``); PyTorch gives NaN there.
 
     Examples
     --------
     >>> float(binary_cross_entropy_with_logits([1000.0], [0.0]))
     1000.0
+    >>> float(binary_cross_entropy_with_logits([np.inf, -np.inf], [1.0, 0.0]))  # certain and right
+    0.0
+    >>> float(binary_cross_entropy_with_logits([np.inf], [0.0]))  # certain and wrong
+    inf
     """
     z, y = _check_binary_inputs(z, y, "z")
-    # -[y log s(z) + (1-y) log(1-s(z))] rearranged as max(z,0) - z y + log(1 + e^-|z|)
-    return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+    # -[y log s(z) + (1-y) log(1-s(z))] = (1-y) max(z,0) + y max(-z,0) + log(1 + e^-|z|): the
+    # log of the larger of s(z), 1 - s(z) is -log(1 + e^-|z|), and the other one is that minus |z|.
+    # Each weight multiplies a non-negative term, and a weight of 0 leaves 0 even at |z| = inf
+    linear = _times(1 - y, np.maximum(z, 0)) + _times(y, np.maximum(-z, 0))
+    return np.mean(linear + np.log1p(np.exp(-np.abs(z))))
 # --8<-- [end:binary_cross_entropy_with_logits]
 
 
 # --8<-- [start:binary_cross_entropy_with_logits_backward]
+@propagates_nonfinite
 def binary_cross_entropy_with_logits_backward(
     grad_out: ArrayLike, z: ArrayLike, y: ArrayLike
 ) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_axis, check_same_shape
+from snippets._validate import as_float_array, as_grad_out, check_axis, check_same_shape, propagates_nonfinite
 
 __all__ = ["kl_divergence", "kl_divergence_backward"]
 
@@ -38,6 +38,7 @@ def _log_ratio(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 # --8<-- [start:kl_divergence]
+@propagates_nonfinite
 def kl_divergence(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
     """Kullback-Leibler divergence ``KL(p || q) = sum p log(p / q)`` along ``axis``.
 
@@ -77,6 +78,7 @@ def kl_divergence(p: ArrayLike, q: ArrayLike, axis: int = -1) -> np.ndarray:
 
 
 # --8<-- [start:kl_divergence_backward]
+@propagates_nonfinite
 def kl_divergence_backward(
     grad_out: ArrayLike, p: ArrayLike, q: ArrayLike, axis: int = -1
 ) -> tuple[np.ndarray, np.ndarray]:

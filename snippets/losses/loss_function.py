@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_same_shape
+from snippets._validate import as_float_array, as_grad_out, check_same_shape, propagates_nonfinite
 
 __all__ = [
     "mse_loss",
@@ -41,6 +41,7 @@ def _check_delta(delta: object) -> float:
 
 
 # --8<-- [start:mse_loss]
+@propagates_nonfinite
 def mse_loss(pred: ArrayLike, target: ArrayLike) -> np.floating:
     """Mean squared error: ``mean((pred - target)^2)``.
 
@@ -70,6 +71,7 @@ def mse_loss(pred: ArrayLike, target: ArrayLike) -> np.floating:
 
 
 # --8<-- [start:mse_loss_backward]
+@propagates_nonfinite
 def mse_loss_backward(grad_out: ArrayLike, pred: ArrayLike, target: ArrayLike) -> np.ndarray:
     """Gradient of :func:`mse_loss` with respect to ``pred``.
 
@@ -98,6 +100,7 @@ def mse_loss_backward(grad_out: ArrayLike, pred: ArrayLike, target: ArrayLike) -
 
 
 # --8<-- [start:l1_loss]
+@propagates_nonfinite
 def l1_loss(pred: ArrayLike, target: ArrayLike) -> np.floating:
     """Mean absolute error (L1 loss): ``mean(|pred - target|)``.
 
@@ -127,6 +130,7 @@ def l1_loss(pred: ArrayLike, target: ArrayLike) -> np.floating:
 
 
 # --8<-- [start:l1_loss_backward]
+@propagates_nonfinite
 def l1_loss_backward(grad_out: ArrayLike, pred: ArrayLike, target: ArrayLike) -> np.ndarray:
     """Gradient of :func:`l1_loss` with respect to ``pred``.
 
@@ -157,6 +161,7 @@ def l1_loss_backward(grad_out: ArrayLike, pred: ArrayLike, target: ArrayLike) ->
 
 
 # --8<-- [start:huber_loss]
+@propagates_nonfinite
 def huber_loss(pred: ArrayLike, target: ArrayLike, delta: float = 1.0) -> np.floating:
     """Huber loss: quadratic for residuals up to ``delta``, linear beyond, averaged.
 
@@ -193,6 +198,7 @@ def huber_loss(pred: ArrayLike, target: ArrayLike, delta: float = 1.0) -> np.flo
 
 
 # --8<-- [start:huber_loss_backward]
+@propagates_nonfinite
 def huber_loss_backward(
     grad_out: ArrayLike, pred: ArrayLike, target: ArrayLike, delta: float = 1.0
 ) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_class_indices, as_float_array, as_grad_out
+from snippets._validate import as_class_indices, as_float_array, as_grad_out, propagates_nonfinite
 
 __all__ = ["nll_loss", "nll_loss_backward"]
 
@@ -26,6 +26,7 @@ def _check_nll_inputs(log_probs: ArrayLike, target: ArrayLike) -> tuple[np.ndarr
 
 
 # --8<-- [start:nll_loss]
+@propagates_nonfinite
 def nll_loss(log_probs: ArrayLike, target: ArrayLike) -> np.floating:
     """Mean negative log-likelihood of the true classes.
 
@@ -58,6 +59,7 @@ def nll_loss(log_probs: ArrayLike, target: ArrayLike) -> np.floating:
 
 
 # --8<-- [start:nll_loss_backward]
+@propagates_nonfinite
 def nll_loss_backward(grad_out: ArrayLike, log_probs: ArrayLike, target: ArrayLike) -> np.ndarray:
     """Gradient of :func:`nll_loss` with respect to ``log_probs``.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_class_indices, as_float_array
+from snippets._validate import as_class_indices, as_float_array, as_labels
 from snippets.metrics.precision import _check_labels
 
 __all__ = ["accuracy", "top_k_accuracy"]
@@ -19,9 +19,10 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> np.float64:
 
     Parameters
     ----------
-    y_true : array_like of int, shape (N,)
-        True class labels (booleans count as 0 and 1).
-    y_pred : array_like of int, shape (N,)
+    y_true : array_like of int (or whole-valued float), shape (N,)
+        True class labels (booleans count as 0 and 1; 2.0 counts as 2, while 2.5 or NaN raise
+        ``ValueError``, as in scikit-learn).
+    y_pred : array_like of int (or whole-valued float), shape (N,)
         Predicted class labels.
 
     Returns
@@ -32,6 +33,9 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> np.float64:
     Examples
     --------
     >>> float(accuracy([0, 1, 2, 2], [0, 2, 2, 2]))  # 3 of 4 right
+    0.75
+    >>> # float labels with whole values (what a model's predict often returns) count as integers
+    >>> float(accuracy([0.0, 1.0, 2.0, 2.0], [0.0, 2.0, 2.0, 2.0]))
     0.75
     """
     y_true, y_pred = _check_labels(y_true, y_pred)
@@ -52,7 +56,7 @@ def top_k_accuracy(y_true: ArrayLike, scores: ArrayLike, k: int) -> np.float64:
 
     Parameters
     ----------
-    y_true : array_like of int, shape (N,)
+    y_true : array_like of int (or whole-valued float), shape (N,)
         True class indices in ``[0, C)``.
     scores : array_like, shape (N, C)
         Any scores that order the classes (logits, probabilities); NaN is rejected.
@@ -83,7 +87,7 @@ def top_k_accuracy(y_true: ArrayLike, scores: ArrayLike, k: int) -> np.float64:
     if np.isnan(scores).any():
         raise ValueError("scores must not contain NaN: the ranking of the classes is undefined")
     n, c = scores.shape
-    y = np.asarray(y_true)
+    y = as_labels(y_true, "y_true")
     if y.shape != (n,):
         raise ValueError(f"y_true must have shape ({n},) to match scores {scores.shape}, got shape {y.shape}")
     y = as_class_indices(y, c, "y_true")

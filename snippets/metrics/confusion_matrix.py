@@ -22,9 +22,9 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
 
     Parameters
     ----------
-    y_true : array_like of int, shape (N,)
+    y_true : array_like of int (or whole-valued float), shape (N,)
         True class labels (booleans count as 0 and 1).
-    y_pred : array_like of int, shape (N,)
+    y_pred : array_like of int (or whole-valued float), shape (N,)
         Predicted class labels.
 
     Returns
@@ -38,6 +38,9 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
     --------
     >>> # true 0 predicted 0 once, true 0 predicted 1 once, true 1 predicted 1 twice
     >>> confusion_matrix([0, 0, 1, 1], [0, 1, 1, 1])
+    array([[1, 1],
+           [0, 2]])
+    >>> confusion_matrix([0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 1.0])  # whole-valued floats: the same
     array([[1, 1],
            [0, 2]])
     """

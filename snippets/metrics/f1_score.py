@@ -50,9 +50,9 @@ def fbeta_score(
 
     Parameters
     ----------
-    y_true : array_like of int, shape (N,)
+    y_true : array_like of int (or whole-valued float), shape (N,)
         True class labels.
-    y_pred : array_like of int, shape (N,)
+    y_pred : array_like of int (or whole-valued float), shape (N,)
         Predicted class labels.
     beta : float
         Finite and > 0. ``beta = 1`` is F1; ``beta > 1`` favours recall, ``beta < 1`` precision.
@@ -74,6 +74,8 @@ def fbeta_score(
     >>> # TP = 1, FN = 3, FP = 0; beta = 2: 5 * 1 / (5 * 1 + 4 * 3 + 0) = 5 / 17
     >>> round(float(fbeta_score([1, 1, 1, 1, 0], [1, 0, 0, 0, 0], beta=2)), 6)
     0.294118
+    >>> round(float(fbeta_score([1.0, 1.0, 1.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0], beta=2.0)), 6)
+    0.294118
     """
     w_fn, w_fp = _error_weights(_check_beta(beta))
     tp, predicted, actual, weights = _averaged_counts(y_true, y_pred, average, pos_label)
@@ -94,9 +96,9 @@ def f1_score(
 
     Parameters
     ----------
-    y_true : array_like of int, shape (N,)
+    y_true : array_like of int (or whole-valued float), shape (N,)
         True class labels.
-    y_pred : array_like of int, shape (N,)
+    y_pred : array_like of int (or whole-valued float), shape (N,)
         Predicted class labels.
     average : {"binary", "micro", "macro", "weighted"}, default "binary"
         As in :func:`precision`; ``macro`` and ``weighted`` average the per-label F1 scores.
@@ -112,6 +114,8 @@ def f1_score(
     --------
     >>> # TP = 1, FN = 3, FP = 0: 2 / (2 + 0 + 3); P = 1, R = 1/4, 2PR/(P+R) = 0.5/1.25
     >>> float(f1_score([1, 1, 1, 1, 0], [1, 0, 0, 0, 0]))
+    0.4
+    >>> float(f1_score([1.0, 1.0, 1.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0]))  # float labels: the same
     0.4
     """
     # F1 is F-beta with beta = 1: precision and recall weigh the same

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from snippets._validate import propagates_nonfinite
 from snippets.losses.cross_entropy import cross_entropy
 
 __all__ = ["perplexity"]
 
 
 # --8<-- [start:perplexity]
+@propagates_nonfinite
 def perplexity(logits: ArrayLike, target: ArrayLike) -> np.floating:
     """Perplexity of class (token) predictions: ``exp(cross_entropy(logits, target))``.
 

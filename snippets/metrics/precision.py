@@ -1,6 +1,7 @@
 """Precision, plus the label checks and per-class counting that the other metrics share.
 
-Labels are integers (booleans count as 0/1). The counting is done once, here: for every label in
+Labels are integers (booleans count as 0/1, and whole-valued floats such as 1.0 are accepted as
+scikit-learn accepts them, through ``as_labels``). The counting is done once, here: for every label in
 the sorted union of ``y_true`` and ``y_pred`` it finds the true positives, the predicted positives
 (TP + FP) and the actual positives (TP + FN); :mod:`snippets.metrics.recall`,
 :mod:`snippets.metrics.f1_score` and :mod:`snippets.metrics.confusion_matrix` import these
@@ -9,34 +10,20 @@ private helpers.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import check_same_shape
+from snippets._validate import as_labels, check_same_shape
 
 __all__ = ["precision"]
 
 _AVERAGES = ("binary", "micro", "macro", "weighted")
 
 
-def _as_labels(y: Any, name: str) -> np.ndarray:
-    """``y`` as an integer array of class labels (booleans become 0/1); other dtypes raise."""
-    arr = np.asarray(y)
-    if arr.dtype.kind == "b":
-        return arr.astype(np.int64)
-    if arr.dtype.kind in "iu":
-        return arr
-    if arr.dtype.kind == "f" and arr.size == 0:
-        return arr.astype(np.int64)  # np.asarray([]) is float64; the empty check reports it
-    kind = {"f": "float", "c": "complex"}.get(arr.dtype.kind, "non-numeric")
-    raise TypeError(f"{name} must hold integer class labels, got {kind} dtype {arr.dtype}")
-
-
 def _check_labels(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Validate a pair of label arrays: integer dtype, 1-D, the same non-zero length."""
-    y_true, y_pred = _as_labels(y_true, "y_true"), _as_labels(y_pred, "y_pred")
+    """Validate a pair of label arrays: integer labels (or whole-valued floats), 1-D, the same
+    non-zero length."""
+    y_true, y_pred = as_labels(y_true, "y_true"), as_labels(y_pred, "y_pred")
     check_same_shape(y_true, y_pred, "y_true", "y_pred")
     if y_true.ndim != 1 or y_true.size == 0:
         raise ValueError(
@@ -128,9 +115,9 @@ def precision(
 
     Parameters
     ----------
-    y_true : array_like of int, shape (N,)
+    y_true : array_like of int (or whole-valued float), shape (N,)
         True class labels.
-    y_pred : array_like of int, shape (N,)
+    y_pred : array_like of int (or whole-valued float), shape (N,)
         Predicted class labels.
     average : {"binary", "micro", "macro", "weighted"}, default "binary"
         ``binary``: the precision of ``pos_label`` alone (at most two labels may occur).
@@ -149,6 +136,8 @@ def precision(
     --------
     >>> # predicted 1 three times (samples 2, 3, 4), right twice: 2 / 3
     >>> round(float(precision([0, 1, 1, 0, 1], [0, 1, 1, 1, 0])), 6)
+    0.666667
+    >>> round(float(precision([0.0, 1.0, 1.0, 0.0, 1.0], [0.0, 1.0, 1.0, 1.0, 0.0])), 6)  # float labels
     0.666667
     """
     tp, predicted, _, weights = _averaged_counts(y_true, y_pred, average, pos_label)

@@ -21,9 +21,9 @@ def recall(
 
     Parameters
     ----------
-    y_true : array_like of int, shape (N,)
+    y_true : array_like of int (or whole-valued float), shape (N,)
         True class labels.
-    y_pred : array_like of int, shape (N,)
+    y_pred : array_like of int (or whole-valued float), shape (N,)
         Predicted class labels.
     average : {"binary", "micro", "macro", "weighted"}, default "binary"
         ``binary``: the recall of ``pos_label`` alone (at most two labels may occur).
@@ -42,6 +42,8 @@ def recall(
     --------
     >>> # three true 1s (samples 1, 2, 4), two of them predicted 1: 2 / 3
     >>> round(float(recall([0, 1, 1, 0, 1], [0, 1, 1, 1, 0])), 6)
+    0.666667
+    >>> round(float(recall([0.0, 1.0, 1.0, 0.0, 1.0], [0.0, 1.0, 1.0, 1.0, 0.0])), 6)  # float labels
     0.666667
     """
     tp, _, actual, weights = _averaged_counts(y_true, y_pred, average, pos_label)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, check_same_shape
+from snippets._validate import as_float_array, as_labels, check_same_shape
 
 __all__ = ["roc_curve", "roc_auc_score"]
 
@@ -18,7 +18,8 @@ __all__ = ["roc_curve", "roc_auc_score"]
 def _check_binary_scores(y_true: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Validate ``(y_true, scores)``; return the mask of positive samples and the array to rank by.
 
-    Labels must be {0, 1}, {-1, 1} or booleans (1 / True is positive), both classes present;
+    Labels must be {0, 1}, {-1, 1} or booleans (1 / True is positive; 0.0 and 1.0 count as 0
+    and 1), both classes present;
     scores real, finite and of the same 1-D shape. Integer scores are ranked as integers, so
     that values too close to tell apart in float64 still rank apart (as in scikit-learn).
     """
@@ -26,6 +27,9 @@ def _check_binary_scores(y_true: ArrayLike, scores: ArrayLike) -> tuple[np.ndarr
     if labels.dtype.kind not in "biuf":
         kind = "complex" if labels.dtype.kind == "c" else "non-numeric"
         raise TypeError(f"y_true must hold binary labels (0/1, -1/1 or booleans), got {kind} dtype {labels.dtype}")
+    if labels.dtype.kind == "f":
+        # whole-valued floats (0.0, 1.0) are labels too, as for every metric; 0.5 or NaN is not
+        labels = as_labels(labels, "y_true")
     raw = np.asarray(scores)
     values = as_float_array(raw, "scores")
     check_same_shape(labels, values, "y_true", "scores")

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_bool, as_float_array, as_grad_out, as_real_scalar, check_shape
+from snippets._validate import (
+    as_bool,
+    as_float_array,
+    as_grad_out,
+    as_real_scalar,
+    check_shape,
+    propagates_nonfinite,
+)
 
 __all__ = ["batch_norm", "batch_norm_backward"]
 
@@ -16,6 +23,24 @@ def _check_eps(eps: object) -> float:
     if eps == 0:
         raise ValueError("eps must be a finite number > 0, got 0 (a constant channel would divide 0 by 0)")
     return eps
+
+
+def _rms(x: np.ndarray, axes: tuple[int, ...], eps: float) -> np.ndarray:
+    """sqrt(mean(x^2) + eps) over ``axes`` (keepdims), without overflow for any finite x.
+
+    The root mean square of rms_norm, and, applied to centred data, the ``sqrt(var + eps)`` of
+    batch and layer normalization: there too a variance that overflows (|x| above 1e154 in
+    float64) must not turn a finite standard deviation into inf and the output into 0.
+
+    Each row is scaled by the power of two 2^e just above its largest |x| (exact: only the
+    exponent changes), so the squares are <= 1; the root mean square is scaled back and eps is
+    added with hypot, which forms sqrt(a^2 + b^2) without squaring a.
+    """
+    largest = np.max(np.abs(x), axis=axes, keepdims=True)
+    _, e = np.frexp(largest)
+    z = np.ldexp(x, -e)
+    rms = np.ldexp(np.sqrt(np.mean(z * z, axis=axes, keepdims=True)), e)
+    return np.hypot(rms, np.sqrt(x.dtype.type(eps)))
 
 
 def _check_inputs(
@@ -95,6 +120,7 @@ def _check_running(value: object, name: str, c: int, training: bool) -> np.ndarr
 
 
 # --8<-- [start:batch_norm]
+@propagates_nonfinite
 def batch_norm(
     x: ArrayLike,
     gamma: ArrayLike,
@@ -143,7 +169,8 @@ def batch_norm(
     Returns
     -------
     ndarray, shape of x
-        The normalised, scaled and shifted input, in x's float dtype.
+        The normalised, scaled and shifted input, in x's float dtype; in training mode finite
+        for every finite x (``sqrt(var + eps)`` is formed without squaring x).
 
     Examples
     --------
@@ -180,7 +207,8 @@ def batch_norm(
         n = _check_batch(x, "batch_norm")
         # batch statistics per channel: mean and biased variance, computed from centred data
         mean, var, centred = _batch_statistics(x)
-        inv_std = 1 / np.sqrt(var + eps)
+        # 1 / sqrt(var + eps), with sqrt(var + eps) formed without squaring the centred values
+        inv_std = 1 / _rms(centred, _reduce_axes(x), eps).reshape(-1)
 
     # normalise, then scale by gamma and shift by beta
     y = centred * _as_channel(inv_std * gamma, x.ndim) + _as_channel(beta, x.ndim)
@@ -194,6 +222,7 @@ def batch_norm(
 
 
 # --8<-- [start:batch_norm_backward]
+@propagates_nonfinite
 def batch_norm_backward(
     grad_out: ArrayLike, x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, eps: float = 1e-5
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -232,7 +261,7 @@ def batch_norm_backward(
     axes = _reduce_axes(x)
     # recompute the forward pass: x_hat = (x - mean) / sqrt(var + eps)
     _, var, centred = _batch_statistics(x)
-    inv_std = 1 / np.sqrt(var + eps)
+    inv_std = 1 / _rms(centred, axes, eps).reshape(-1)  # 1 / sqrt(var + eps), without overflow
     x_hat = centred * _as_channel(inv_std, x.ndim)
     # y = gamma * x_hat + beta: the parameters' gradients are per-channel sums
     g_x_hat = g * x_hat

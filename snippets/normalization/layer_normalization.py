@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_shape
-from snippets.normalization.batch_normalization import _check_eps
+from snippets._validate import as_float_array, as_grad_out, check_shape, propagates_nonfinite
+from snippets.normalization.batch_normalization import _check_eps, _rms
 
 __all__ = ["layer_norm", "layer_norm_backward"]
 
@@ -65,6 +65,7 @@ def _row_statistics(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, n
 
 
 # --8<-- [start:layer_norm]
+@propagates_nonfinite
 def layer_norm(
     x: ArrayLike,
     normalized_shape: int | tuple[int, ...],
@@ -92,7 +93,8 @@ def layer_norm(
     Returns
     -------
     ndarray, shape of x
-        The normalised input, in x's float dtype.
+        The normalised input, in x's float dtype; finite for every finite x (``sqrt(var + eps)``
+        is formed without squaring x, so a variance beyond the dtype's range does not matter).
 
     Examples
     --------
@@ -106,9 +108,10 @@ def layer_norm(
     bias = _check_affine(bias, "bias", shape, x)
     eps = _check_eps(eps)
     # per-example statistics over the normalised dims, from centred data
-    centred, var = _row_statistics(x, axes)
-    # standardise, then the optional element-wise scale and shift
-    y = centred / np.sqrt(var + eps)
+    centred, _ = _row_statistics(x, axes)
+    # standardise by sqrt(var + eps), formed without squaring the centred values (no overflow),
+    # then the optional element-wise scale and shift
+    y = centred / _rms(centred, axes, eps)
     if weight is not None:
         y = y * weight
     if bias is not None:
@@ -118,6 +121,7 @@ def layer_norm(
 
 
 # --8<-- [start:layer_norm_backward]
+@propagates_nonfinite
 def layer_norm_backward(
     grad_out: ArrayLike,
     x: ArrayLike,
@@ -167,8 +171,8 @@ def layer_norm_backward(
     g = as_grad_out(grad_out, x.shape, x.dtype)
     batch_axes = tuple(range(x.ndim - len(shape)))
     # recompute the forward pass: x_hat = (x - mean) / sqrt(var + eps)
-    centred, var = _row_statistics(x, axes)
-    inv_std = 1 / np.sqrt(var + eps)
+    centred, _ = _row_statistics(x, axes)
+    inv_std = 1 / _rms(centred, axes, eps)  # 1 / sqrt(var + eps), without overflow
     x_hat = centred * inv_std
     # y = weight * x_hat + bias: the parameters' gradients are sums over the batch dims
     dweight = None if weight is None else np.sum(g * x_hat, axis=batch_axes)

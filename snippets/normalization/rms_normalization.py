@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_grad_out
-from snippets.normalization.batch_normalization import _check_eps
+from snippets._validate import as_grad_out, propagates_nonfinite
+from snippets.normalization.batch_normalization import _check_eps, _rms
 from snippets.normalization.layer_normalization import _check_norm_inputs
 
 __all__ = ["rms_norm", "rms_norm_backward"]
@@ -17,21 +17,8 @@ def _default_eps(eps: object, dtype: np.dtype) -> float:
     return float(np.finfo(dtype).eps) if eps is None else _check_eps(eps)
 
 
-def _rms(x: np.ndarray, axes: tuple[int, ...], eps: float) -> np.ndarray:
-    """sqrt(mean(x^2) + eps) over ``axes`` (keepdims), without overflow for any finite x.
-
-    Each row is scaled by the power of two 2^e just above its largest |x| (exact: only the
-    exponent changes), so the squares are <= 1; the root mean square is scaled back and eps is
-    added with hypot, which forms sqrt(a^2 + b^2) without squaring a.
-    """
-    largest = np.max(np.abs(x), axis=axes, keepdims=True)
-    _, e = np.frexp(largest)
-    z = np.ldexp(x, -e)
-    rms = np.ldexp(np.sqrt(np.mean(z * z, axis=axes, keepdims=True)), e)
-    return np.hypot(rms, np.sqrt(x.dtype.type(eps)))
-
-
 # --8<-- [start:rms_norm]
+@propagates_nonfinite
 def rms_norm(
     x: ArrayLike,
     normalized_shape: int | tuple[int, ...],
@@ -77,6 +64,7 @@ def rms_norm(
 
 
 # --8<-- [start:rms_norm_backward]
+@propagates_nonfinite
 def rms_norm_backward(
     grad_out: ArrayLike,
     x: ArrayLike,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, check_axis
+from snippets._validate import as_float_array, check_axis, propagates_nonfinite
 
 __all__ = ["standardize"]
 
@@ -30,6 +30,7 @@ def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 # --8<-- [start:standardize]
+@propagates_nonfinite
 def standardize(x: ArrayLike, axis: int = 0) -> np.ndarray:
     """Z-scores along ``axis``: ``(x - mean) / std``, as scikit-learn's ``StandardScaler().fit_transform``.
 
@@ -52,7 +53,8 @@ def standardize(x: ArrayLike, axis: int = 0) -> np.ndarray:
     -------
     ndarray, shape of x
         The standardised data: mean 0 and population variance 1 along ``axis`` for every
-        non-constant feature, in x's float dtype.
+        non-constant feature, in x's float dtype; finite for every finite x (the statistics are
+        taken in units of a power of two near each feature's largest |x|, so none overflows).
 
     Examples
     --------
@@ -72,12 +74,17 @@ def standardize(x: ArrayLike, axis: int = 0) -> np.ndarray:
     if np.any(np.isinf(x)):
         raise ValueError("x contains infinity: the mean and the variance would be undefined")
     z = np.moveaxis(x, axis, 0)
-    # per-feature count, mean and population variance (float64 accumulators)
-    n, mean, var = _moments(z)
-    # near-constant features: the variance is within rounding error of 0 -> scale 1
+    # each feature divided by the power of two 2^e >= its largest |x| (exact), so that the squares
+    # in the variance cannot overflow; the statistics are scaled back below, exactly as well
+    _, e = np.frexp(np.max(np.where(np.isnan(z), 0, np.abs(z)), axis=0))
+    # per-feature count, mean and population variance (float64 accumulators), in units of 2^e
+    n, mean, var = _moments(np.ldexp(z.astype(np.float64), -e))
+    # near-constant features: the variance is within rounding error of 0 -> scale 1 (the test
+    # is the same in any unit: both sides scale by 4^e)
     eps = np.finfo(np.float64).eps
     constant = var <= n * eps * var + (n * mean * eps) ** 2
-    scale = np.where(constant, 1.0, np.sqrt(np.where(constant, 1.0, var)))
+    scale = np.where(constant, 1.0, np.ldexp(np.sqrt(np.where(constant, 1.0, var)), e))
+    mean = np.ldexp(mean, e)
     # centre, then divide (each step rounded to x's dtype, as scikit-learn's in-place updates are)
     centred = (z - mean).astype(x.dtype)
     return np.moveaxis((centred / scale).astype(x.dtype), 0, axis)

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_bool, as_real_scalar
-from snippets.optimization.rmsprop import _lerp, _state_or_zeros
-from snippets.optimization.sgd import _as_state, _param_and_grad
+from snippets._validate import as_bool, as_real_scalar, propagates_nonfinite
+from snippets.optimization.rmsprop import _lerp, _running_root, _scaled_step, _state_or_zeros
+from snippets.optimization.sgd import _as_state, _param_and_grad, _state_step
 
 __all__ = ["adam_step", "adamw_step"]
 
@@ -40,13 +40,13 @@ def _adam(
     """The update shared by Adam (L2 through the gradient) and AdamW (decoupled decay)."""
     param, grad = _param_and_grad(param, grad)
     state = _as_state(state)
+    step = _state_step(state, ("exp_avg", "exp_avg_sq")) + 1
     lr = as_real_scalar(lr, "lr", low=0.0)
     beta1, beta2 = _betas(betas)
     eps = as_real_scalar(eps, "eps", low=0.0)
     weight_decay = as_real_scalar(weight_decay, "weight_decay", low=0.0)
     amsgrad = as_bool(amsgrad, "amsgrad")
     dt = param.dtype.type
-    step = int(state.get("step", 0)) + 1
     state["step"] = step
     g = grad
     if weight_decay != 0:
@@ -58,26 +58,29 @@ def _adam(
             g = grad + dt(weight_decay) * param
     # first moment: m <- beta1 m + (1 - beta1) g
     exp_avg = _lerp(_state_or_zeros(state, "exp_avg", param), g, 1 - beta1)
-    # second moment: v <- beta2 v + (1 - beta2) g^2
-    exp_avg_sq = _state_or_zeros(state, "exp_avg_sq", param) * dt(beta2) + dt(1 - beta2) * g * g
+    # second moment: v <- beta2 v + (1 - beta2) g^2, and its root (also where g^2 underflows)
+    old_exp_avg_sq = _state_or_zeros(state, "exp_avg_sq", param, nonnegative=True)
+    exp_avg_sq = old_exp_avg_sq * dt(beta2) + dt(1 - beta2) * g * g
+    root = _running_root(exp_avg_sq, old_exp_avg_sq, g, beta2)
     state["exp_avg"], state["exp_avg_sq"] = exp_avg, exp_avg_sq
     # bias correction: both averages started at 0 and are too small by 1 - beta^k
     bias_correction1 = 1 - beta1**step
     bias_correction2_sqrt = (1 - beta2**step) ** 0.5
     step_size = lr / bias_correction1
     if amsgrad:
-        # AMSGrad: never let the second-moment estimate decrease
-        second = np.maximum(_state_or_zeros(state, "max_exp_avg_sq", param), exp_avg_sq)
-        state["max_exp_avg_sq"] = second
-    else:
-        second = exp_avg_sq
-    denom = np.sqrt(second) / dt(bias_correction2_sqrt) + dt(eps)
+        # AMSGrad: never let the second-moment estimate decrease (the root of the running maximum
+        # is the maximum of the roots: sqrt is increasing and correctly rounded)
+        old_max = _state_or_zeros(state, "max_exp_avg_sq", param, nonnegative=True)
+        state["max_exp_avg_sq"] = np.maximum(old_max, exp_avg_sq)
+        root = np.maximum(np.sqrt(old_max), root)
+    denom = root / dt(bias_correction2_sqrt) + dt(eps)
     # step: lr * m_hat / (sqrt(v_hat) + eps), written as torch rounds it
-    return param + dt(-step_size) * exp_avg / denom, state
+    return param + _scaled_step(dt(-step_size) * exp_avg, denom), state
 # --8<-- [end:adam_update]
 
 
 # --8<-- [start:adam_step]
+@propagates_nonfinite
 def adam_step(
     param: ArrayLike,
     grad: ArrayLike,
@@ -103,13 +106,18 @@ def adam_step(
     state : dict
         ``{}`` before the first step, then the dict this function returned: ``"step"`` (int k),
         ``"exp_avg"`` (m), ``"exp_avg_sq"`` (v) and, with ``amsgrad``, ``"max_exp_avg_sq"``
-        (the running maximum of v); arrays of shape (*). Never modified.
+        (the running maximum of v); arrays of shape (*). Never modified. A step that is not an
+        integer >= 0, a missing m or v after step 1, a wrong shape or a negative v raise
+        ``ValueError`` (``TypeError`` for a non-integer step) naming the key.
     lr : float, default 1e-3
         Learning rate, ``>= 0``.
     betas : (float, float), default (0.9, 0.999)
         Decay rates of the two moment estimates, each in ``[0, 1)``.
     eps : float, default 1e-8
-        Added to the bias-corrected root mean square, ``>= 0``.
+        Added to the bias-corrected root mean square, ``>= 0``. With 0 the step is still finite
+        for gradients so small that their squares underflow (though the squares' history, kept
+        in the state, is then lost to the underflow), and 0 while every gradient so far was 0
+        (PyTorch gives -inf and NaN there).
     weight_decay : float, default 0
         L2 coefficient added to the gradient (coupled: it is rescaled with it), ``>= 0``.
     amsgrad : bool, default False
@@ -133,6 +141,7 @@ def adam_step(
 
 
 # --8<-- [start:adamw_step]
+@propagates_nonfinite
 def adamw_step(
     param: ArrayLike,
     grad: ArrayLike,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_class_indices, as_float_array, check_shape
+from snippets._validate import as_class_indices, as_float_array, check_shape, propagates_nonfinite
 from snippets.losses.cross_entropy import cross_entropy, cross_entropy_backward
 
 __all__ = ["mlp_forward", "mlp_loss_and_grads"]
@@ -52,6 +52,7 @@ def _check_mlp(params: object, x: ArrayLike) -> tuple[dict[str, np.ndarray], np.
 
 
 # --8<-- [start:mlp_forward]
+@propagates_nonfinite
 def mlp_forward(params: Mapping[str, ArrayLike], x: ArrayLike) -> np.ndarray:
     """Logits of a two-layer network: ``relu(x @ W1.T + b1) @ W2.T + b2``.
 
@@ -85,6 +86,7 @@ def mlp_forward(params: Mapping[str, ArrayLike], x: ArrayLike) -> np.ndarray:
 
 
 # --8<-- [start:mlp_loss_and_grads]
+@propagates_nonfinite
 def mlp_loss_and_grads(
     params: Mapping[str, ArrayLike], x: ArrayLike, y: ArrayLike
 ) -> tuple[np.floating, dict[str, np.ndarray]]:
@@ -98,7 +100,7 @@ def mlp_loss_and_grads(
     params : dict
         ``"W1"`` (H, D), ``"b1"`` (H,), ``"W2"`` (C, H), ``"b2"`` (C,), as in :func:`mlp_forward`.
     x : array_like, shape (N, D)
-        Inputs.
+        Inputs, N >= 1 (the loss is a mean over the batch).
     y : array_like of int, shape (N,)
         Class labels in ``[0, C)``.
 
@@ -122,6 +124,8 @@ def mlp_loss_and_grads(
            [-1.8483,  0.    ]]))
     """
     p, x = _check_mlp(params, x)
+    if x.shape[0] == 0:
+        raise ValueError(f"x must hold at least one sample: the loss is a mean over the batch, got shape {x.shape}")
     y = np.asarray(y)
     if y.shape != (x.shape[0],):
         raise ValueError(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_shape
+from snippets._validate import as_float_array, as_grad_out, check_shape, propagates_nonfinite
 from snippets.activations.sigmoid import sigmoid, sigmoid_backward
 
 __all__ = ["sigmoid_linear", "sigmoid_linear_backward", "compose_jacobians"]
@@ -32,6 +32,7 @@ def _check_sigmoid_linear(
 
 
 # --8<-- [start:sigmoid_linear]
+@propagates_nonfinite
 def sigmoid_linear(x: ArrayLike, weight: ArrayLike, bias: ArrayLike) -> np.ndarray:
     """A two-node computational graph: a linear map followed by a sigmoid, ``sigmoid(x @ weight.T + bias)``.
 
@@ -64,6 +65,7 @@ def sigmoid_linear(x: ArrayLike, weight: ArrayLike, bias: ArrayLike) -> np.ndarr
 
 
 # --8<-- [start:sigmoid_linear_backward]
+@propagates_nonfinite
 def sigmoid_linear_backward(
     grad_out: ArrayLike, x: ArrayLike, weight: ArrayLike, bias: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -101,6 +103,7 @@ def sigmoid_linear_backward(
 
 
 # --8<-- [start:compose_jacobians]
+@propagates_nonfinite
 def compose_jacobians(jacobians: Sequence[ArrayLike]) -> np.ndarray:
     """Jacobian of a composition ``f_k(... f_2(f_1(x)))`` from the Jacobians of its steps.
 

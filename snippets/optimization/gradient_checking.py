@@ -7,13 +7,22 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, check_same_shape
+from snippets._validate import (
+    as_callable_result,
+    as_float_array,
+    as_real_scalar,
+    check_callable,
+    check_same_shape,
+    nonfinite_errstate,
+    propagates_nonfinite,
+)
 from snippets.optimization.gradient import numerical_gradient
 
 __all__ = ["relative_error", "check_gradient"]
 
 
 # --8<-- [start:relative_error]
+@propagates_nonfinite
 def relative_error(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """Element-wise relative difference ``|a - b| / max(|a|, |b|)``, and 0 where both are 0.
 
@@ -47,6 +56,7 @@ def relative_error(a: ArrayLike, b: ArrayLike) -> np.ndarray:
 
 
 # --8<-- [start:check_gradient]
+@propagates_nonfinite
 def check_gradient(
     f: Callable[[np.ndarray], ArrayLike],
     f_backward: Callable[[np.ndarray, np.ndarray], ArrayLike],
@@ -70,7 +80,7 @@ def check_gradient(
     x : array_like, shape (*)
         The point to check at; never modified. The check runs in float64 whatever its dtype.
     eps : float, default 1e-6
-        Finite-difference step, passed to :func:`numerical_gradient`.
+        Finite-difference step, finite and > 0, passed to :func:`numerical_gradient`.
 
     Returns
     -------
@@ -78,7 +88,14 @@ def check_gradient(
         ``max relative_error(f_backward(grad_out, x), numerical gradient)`` over the elements of
         ``x`` (0.0 for an empty ``x``). For a correct backward of a smooth function at
         order-one inputs it is typically 1e-10 to 1e-7 (more where a gradient element is nearly
-        0); a bug usually gives 1e-2 or more.
+        0); a bug usually gives 1e-2 or more. NaN when ``f`` or ``f_backward`` gives NaN.
+
+    Raises
+    ------
+    TypeError
+        If ``f`` or ``f_backward`` is not callable or returns something other than real numbers.
+    ValueError
+        If ``eps`` is not finite and > 0, or ``f_backward`` returns the wrong shape.
 
     Examples
     --------
@@ -88,15 +105,25 @@ def check_gradient(
     >>> round(float(check_gradient(np.square, lambda g, x: g * x, [1.0, -3.0])), 6)  # |x - 2x| / |2x|
     0.5
     """
+    f, f_backward = check_callable(f, "f"), check_callable(f_backward, "f_backward")
+    eps = as_real_scalar(eps, "eps", low=0.0, low_open=True)
     # float64: in float32 a step of 1e-6 is lost to rounding
     x = np.array(as_float_array(x, "x"), dtype=np.float64)
-    grad_out = np.random.default_rng(0).standard_normal(np.shape(f(x)))
-    analytic = np.asarray(f_backward(grad_out, x.copy()), dtype=np.float64)
+    out_shape = as_callable_result(f(x.copy()), "f").shape
+    grad_out = np.random.default_rng(0).standard_normal(out_shape)
+    analytic = as_callable_result(f_backward(grad_out, x.copy()), "f_backward").astype(np.float64)
     if analytic.shape != x.shape:
         raise ValueError(
             f"f_backward must return a gradient with the shape of x {x.shape}, got shape {analytic.shape}"
         )
+
+    def projected(v: np.ndarray) -> np.floating:
+        """sum(grad_out * f(v)): the scalar whose gradient f_backward(grad_out, v) claims to be."""
+        fv = as_callable_result(f(v), "f", out_shape)
+        with nonfinite_errstate(fv):
+            return np.sum(grad_out * fv)
+
     # the same projection, differentiated numerically: d/dx sum(grad_out * f(x))
-    numeric = numerical_gradient(lambda v: np.sum(grad_out * f(v)), x, eps)
+    numeric = numerical_gradient(projected, x, eps)
     return np.max(relative_error(analytic, numeric), initial=np.float64(0.0))
 # --8<-- [end:check_gradient]

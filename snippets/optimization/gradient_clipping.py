@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_real_scalar
+from snippets._validate import as_float_array, as_real_scalar, propagates_nonfinite
 
 __all__ = ["clip_grad_norm", "clip_grad_value"]
 
@@ -40,6 +40,7 @@ def _p_norm(a: np.ndarray, p: float) -> np.ndarray:
 
 
 # --8<-- [start:clip_grad_norm]
+@propagates_nonfinite
 def clip_grad_norm(
     grads: ArrayLike | Sequence[ArrayLike], max_norm: float, norm_type: float = 2.0
 ) -> tuple[list[np.ndarray], np.floating]:
@@ -89,6 +90,7 @@ def clip_grad_norm(
 
 
 # --8<-- [start:clip_grad_value]
+@propagates_nonfinite
 def clip_grad_value(grads: ArrayLike | Sequence[ArrayLike], clip_value: float) -> list[np.ndarray]:
     """Clamp every gradient element to ``[-clip_value, clip_value]``, as ``torch.nn.utils.clip_grad_value_``.
 

@@ -7,12 +7,21 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_int, as_real_scalar
+from snippets._validate import (
+    as_callable_result,
+    as_float_array,
+    as_int,
+    as_real_scalar,
+    check_callable,
+    nonfinite_errstate,
+    propagates_nonfinite,
+)
 
 __all__ = ["max_stable_lr", "lr_sweep"]
 
 
 # --8<-- [start:max_stable_lr]
+@propagates_nonfinite
 def max_stable_lr(hessian: ArrayLike) -> np.floating:
     """Largest learning rate for which gradient descent converges on a quadratic: ``2 / L``.
 
@@ -23,12 +32,19 @@ def max_stable_lr(hessian: ArrayLike) -> np.floating:
     Parameters
     ----------
     hessian : array_like, shape (n, n)
-        Symmetric positive semi-definite matrix ``H`` with ``L > 0``.
+        Finite, symmetric, positive semi-definite matrix ``H`` with ``L > 0``.
 
     Returns
     -------
     numpy scalar
         ``2 / L``, in the float dtype of ``hessian``; rates below it converge, rates above diverge.
+
+    Raises
+    ------
+    ValueError
+        If ``hessian`` is not square, holds NaN or infinity, is not symmetric, or has a negative
+        eigenvalue (then the quadratic has no minimum: along that direction gradient descent
+        moves away from the stationary point at every learning rate) or no positive one.
 
     Examples
     --------
@@ -38,17 +54,29 @@ def max_stable_lr(hessian: ArrayLike) -> np.floating:
     H = as_float_array(hessian, "hessian")
     if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] == 0:
         raise ValueError(f"hessian must be a non-empty square matrix (n, n), got shape {H.shape}")
+    finite = np.isfinite(H)
+    if not finite.all():
+        bad = np.argwhere(~finite)[0]
+        raise ValueError(f"hessian must be finite, found {H[tuple(bad)]} at index {tuple(bad.tolist())}")
     if not np.allclose(H, H.T, rtol=1e-6, atol=0):
         raise ValueError("hessian must be symmetric")
-    # the sharpest curvature: the largest eigenvalue of the symmetric H
-    L = np.linalg.eigvalsh(H)[-1]
+    # the curvatures: the eigenvalues of the symmetric H, ascending
+    eigenvalues = np.linalg.eigvalsh(H)
+    L = eigenvalues[-1]
     if not L > 0:
         raise ValueError(f"hessian must have a positive largest eigenvalue, got {L}")
+    # positive semi-definite, up to the rounding of the eigensolver (about n eps L)
+    if eigenvalues[0] < -H.shape[0] * np.finfo(H.dtype).eps * L:
+        raise ValueError(
+            f"hessian must be positive semi-definite, but it has the negative eigenvalue {eigenvalues[0]}: "
+            "the quadratic has no minimum, and gradient descent diverges along that direction at every lr"
+        )
     return H.dtype.type(2) / L
 # --8<-- [end:max_stable_lr]
 
 
 # --8<-- [start:lr_sweep]
+@propagates_nonfinite
 def lr_sweep(
     grad_fn: Callable[[np.ndarray], ArrayLike],
     loss_fn: Callable[[np.ndarray], float],
@@ -75,13 +103,23 @@ def lr_sweep(
     steps : int
         Gradient-descent steps per run, ``>= 0``.
     blowup : float, default 1e6
-        Divergence threshold, a factor ``> 1`` over the starting loss (the absolute starting loss
-        plus 1, so that a start at loss 0 works too).
+        Divergence threshold, a finite factor ``> 1`` over the starting loss (the absolute
+        starting loss plus 1, so that a start at loss 0 works too).
 
     Returns
     -------
     ndarray of float64, shape (R,)
-        Final loss of each run; ``inf`` for runs that diverged.
+        Final loss of each run; ``inf`` for runs that diverged. When the starting loss itself is
+        NaN or infinite, every run reports it.
+
+    Raises
+    ------
+    TypeError
+        If ``grad_fn`` or ``loss_fn`` is not callable, or returns something other than real
+        numbers.
+    ValueError
+        If ``lrs`` is not 1-D or holds a rate that is not finite and > 0, ``steps < 0``,
+        ``blowup`` is not finite and > 1, or a callable returns the wrong shape.
 
     Examples
     --------
@@ -90,24 +128,26 @@ def lr_sweep(
     >>> lr_sweep(lambda x: x, lambda x: 0.5 * float(x @ x), [1.0], [0.5, 3.0], steps=3, blowup=10)
     array([0.0078125,       inf])
     """
+    grad_fn, loss_fn = check_callable(grad_fn, "grad_fn"), check_callable(loss_fn, "loss_fn")
     x0 = as_float_array(x0, "x0")
     lrs = as_float_array(lrs, "lrs")
     if lrs.ndim != 1 or not np.all(np.isfinite(lrs) & (lrs > 0)):
         raise ValueError(f"lrs must be a 1-D array of positive finite learning rates, got {lrs!r}")
     steps = as_int(steps, "steps", low=0)
-    blowup = as_real_scalar(blowup, "blowup", low=1.0)
-    start = float(loss_fn(x0.copy()))
+    blowup = as_real_scalar(blowup, "blowup", low=1.0, low_open=True)
+    start = float(as_callable_result(loss_fn(x0.copy()), "loss_fn", ()))
+    if not np.isfinite(start):
+        return np.full(len(lrs), start)  # no run can start: NaN stays NaN, inf is diverged already
     limit = blowup * (abs(start) + 1)
     final = np.empty(len(lrs))
     for r, lr in enumerate(lrs):
         x, loss = x0, start
         for _ in range(steps):
-            g = np.asarray(grad_fn(x.copy()), dtype=x0.dtype)
-            if g.shape != x0.shape:
-                raise ValueError(f"grad_fn must return shape {x0.shape}, got {g.shape}")
+            g = as_callable_result(grad_fn(x.copy()), "grad_fn", x0.shape).astype(x0.dtype, copy=False)
             # one gradient-descent step at this learning rate
-            x = x - x0.dtype.type(lr) * g
-            loss = float(loss_fn(x.copy()))
+            with nonfinite_errstate(x, g):
+                x = x - x0.dtype.type(lr) * g
+            loss = float(as_callable_result(loss_fn(x.copy()), "loss_fn", ()))
             if not abs(loss) <= limit:  # also catches NaN: diverged, stop before overflowing
                 loss = np.inf
                 break

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_int, as_real_scalar
+from snippets._validate import as_int, as_real_scalar, propagates_nonfinite
 
 __all__ = ["step_lr", "cosine_annealing_lr", "linear_warmup_lr"]
 
@@ -27,6 +27,7 @@ def _out(values: np.ndarray) -> np.ndarray:
 
 
 # --8<-- [start:step_lr]
+@propagates_nonfinite
 def step_lr(step: ArrayLike, lr0: float, step_size: int, gamma: float = 0.1) -> np.ndarray:
     """Step decay (``torch.optim.lr_scheduler.StepLR``): ``lr0 * gamma ** floor(step / step_size)``.
 
@@ -61,6 +62,7 @@ def step_lr(step: ArrayLike, lr0: float, step_size: int, gamma: float = 0.1) -> 
 
 
 # --8<-- [start:cosine_annealing_lr]
+@propagates_nonfinite
 def cosine_annealing_lr(step: ArrayLike, lr0: float, t_max: int, eta_min: float = 0.0) -> np.ndarray:
     """Cosine annealing, the closed form documented for ``CosineAnnealingLR``.
 
@@ -98,6 +100,7 @@ def cosine_annealing_lr(step: ArrayLike, lr0: float, t_max: int, eta_min: float 
 
 
 # --8<-- [start:linear_warmup_lr]
+@propagates_nonfinite
 def linear_warmup_lr(step: ArrayLike, lr0: float, warmup_steps: int) -> np.ndarray:
     """Linear warm-up: ``lr0 * min(1, step / warmup_steps)``, from 0 to ``lr0``, then constant.
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
-from snippets._validate import as_real_scalar
+from snippets._validate import as_real_scalar, propagates_nonfinite
 
 __all__ = ["momentum_effective_lr", "heavy_ball_params"]
 
 
 # --8<-- [start:momentum_effective_lr]
+@propagates_nonfinite
 def momentum_effective_lr(lr: float, momentum: float) -> float:
     """The step per unit gradient that momentum settles to when the gradient stays constant.
 
@@ -45,6 +46,7 @@ def momentum_effective_lr(lr: float, momentum: float) -> float:
 
 
 # --8<-- [start:heavy_ball_params]
+@propagates_nonfinite
 def heavy_ball_params(mu: float, L: float) -> tuple[float, float]:
     """Polyak's optimal ``(lr, momentum)`` for a quadratic with curvatures in ``[mu, L]``.
 

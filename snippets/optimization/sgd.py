@@ -7,7 +7,15 @@ from collections.abc import Callable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_bool, as_float_array, as_int, as_real_scalar, check_generator, check_same_shape
+from snippets._validate import (
+    as_bool,
+    as_float_array,
+    as_int,
+    as_real_scalar,
+    check_generator,
+    check_same_shape,
+    propagates_nonfinite,
+)
 from snippets.training.epoch import batch_indices
 
 __all__ = ["sgd_step", "minibatch_sgd"]
@@ -28,17 +36,40 @@ def _param_and_grad(param: ArrayLike, grad: ArrayLike) -> tuple[np.ndarray, np.n
     return param, grad.astype(param.dtype, copy=False)
 
 
-def _state_array(state: dict, key: str, param: np.ndarray) -> np.ndarray:
-    """``state[key]`` as an array of ``param``'s shape and dtype."""
+def _state_array(state: dict, key: str, param: np.ndarray, nonnegative: bool = False) -> np.ndarray:
+    """``state[key]`` as an array of ``param``'s shape and dtype; ``nonnegative`` for an average of
+    squares, whose square root is taken (a negative entry would make it NaN)."""
     value = as_float_array(state[key], f"state[{key!r}]")
     if value.shape != param.shape:
         raise ValueError(
             f"state[{key!r}] must have the shape of param {param.shape}, got {value.shape}"
         )
+    if nonnegative and np.any(value < 0):
+        raise ValueError(
+            f"state[{key!r}] is a running average of squared gradients and cannot be negative, "
+            f"found {value[value < 0].ravel()[0]}"
+        )
     return value.astype(param.dtype, copy=False)
 
 
+def _state_step(state: dict, averages: tuple[str, ...]) -> int:
+    """The number of steps taken, ``state["step"]`` (0 when absent): an integer >= 0.
+
+    Once it is >= 1 the running ``averages`` must be in the state too: a state with steps but
+    without its averages did not come from the optimizer, and its bias correction would be wrong.
+    """
+    step = as_int(state.get("step", 0), "state['step']", low=0)
+    missing = [key for key in averages if key not in state]
+    if step > 0 and missing:
+        raise ValueError(
+            f"state has step = {step} but no {', '.join(map(repr, missing))}: pass {{}} before the "
+            "first step, then the state the previous step returned"
+        )
+    return step
+
+
 # --8<-- [start:sgd_step]
+@propagates_nonfinite
 def sgd_step(
     param: ArrayLike,
     grad: ArrayLike,
@@ -118,6 +149,7 @@ def sgd_step(
 
 
 # --8<-- [start:minibatch_sgd]
+@propagates_nonfinite
 def minibatch_sgd(
     grad_fn: Callable[[np.ndarray, np.ndarray], ArrayLike],
     x0: ArrayLike,

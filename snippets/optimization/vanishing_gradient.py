@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out
+from snippets._validate import as_float_array, as_grad_out, propagates_nonfinite
 from snippets.activations.relu import relu, relu_backward
 from snippets.activations.sigmoid import sigmoid, sigmoid_backward
 from snippets.activations.tanh import tanh, tanh_backward
@@ -22,6 +22,11 @@ _ACTIVATIONS = {
 }
 
 
+# relu and the identity are positively homogeneous, act(c z) = c act(z) for c > 0, and their
+# backward needs only the sign of z: a stack of them can run on rescaled activations
+_HOMOGENEOUS = ("linear", "relu")
+
+
 def _frobenius(a: np.ndarray) -> np.ndarray:
     """||a||_F without overflow: the largest magnitude is factored out before squaring."""
     m = np.max(np.abs(a), initial=0.0)
@@ -30,7 +35,20 @@ def _frobenius(a: np.ndarray) -> np.ndarray:
     return m * np.sqrt(np.sum(np.square(a / m)))
 
 
+def _split(a: np.ndarray) -> tuple[np.ndarray, int]:
+    """``(u, e)`` with ``a = u * 2**e`` and ``max |u|`` in [0.5, 1): exact, only exponents change.
+
+    An all-zero or non-finite ``a`` is returned as it is, with e = 0.
+    """
+    m = np.max(np.abs(a), initial=0.0)
+    if m == 0 or not np.isfinite(m):
+        return a, 0
+    e = int(np.frexp(m)[1])
+    return np.ldexp(a, -e), e
+
+
 # --8<-- [start:layer_gradient_norms]
+@propagates_nonfinite
 def layer_gradient_norms(
     x: ArrayLike, weights: Sequence[ArrayLike], grad_out: ArrayLike, activation: str = "tanh"
 ) -> np.ndarray:
@@ -54,8 +72,10 @@ def layer_gradient_norms(
     Returns
     -------
     ndarray, shape (L + 1,)
-        ``||dL/dh_l||`` for l = 0 (the input) ... L (``||grad_out||``). A gradient that
-        overflows while exploding is reported as ``inf``.
+        ``||dL/dh_l||`` for l = 0 (the input) ... L (``||grad_out||``). A norm beyond the
+        dtype's range is reported as ``inf`` (and one below it as 0): the gradients are carried
+        as ``u * 2**e`` with ``max |u|`` near 1, so only the reported norm itself can overflow,
+        never a product on the way (where inf * 0 or inf - inf would make it NaN).
 
     Examples
     --------
@@ -87,16 +107,27 @@ def layer_gradient_norms(
     x, ws = x.astype(dtype, copy=False), [w.astype(dtype, copy=False) for w in ws]
     grad = as_grad_out(grad_out, (x.shape[0], width), dtype)
 
-    # forward: keep every pre-activation z_l = h_{l-1} W_l^T for the backward pass
-    pre, h = [], x
-    with np.errstate(over="ignore", invalid="ignore"):  # an exploding stack may overflow: inf, honestly
-        for w in ws:
-            pre.append(h @ w.T)
-            h = act(pre[-1])
-        norms = [_frobenius(grad)]
-        # backward: through the activation (its derivative at z_l), then through W_l
+    # forward, with h_l = v * 2**f: keep what the backward pass needs of z_l = h_{l-1} W_l^T
+    pre, (v, f) = [], _split(x)
+    for w in ws:
+        s = v @ w.T  # z_l / 2**f
+        if activation in _HOMOGENEOUS:
+            # act(2**f s) = 2**f act(s), and the derivative depends only on the sign of s
+            pre.append(s)
+            v, df = _split(act(s))
+            f += df
+        else:
+            # tanh and sigmoid need z itself; beyond the range it is +-inf, where they saturate
+            with np.errstate(over="ignore"):
+                pre.append(np.ldexp(s, f))
+            v, f = act(pre[-1]), 0  # |h| <= 1: no scale to carry
+    # backward, with dL/dh_l = u * 2**e: through the activation's derivative (linear in u), then W_l
+    (u, e), norms = _split(grad), []
+    with np.errstate(over="ignore"):  # a norm beyond the range is inf, as documented
+        norms.append(np.ldexp(_frobenius(u), e))
         for w, z in zip(ws[::-1], pre[::-1]):
-            grad = act_backward(grad, z) @ w
-            norms.append(_frobenius(grad))
+            u, de = _split(act_backward(u, z) @ w)
+            e += de
+            norms.append(np.ldexp(_frobenius(u), e))
     return np.array(norms[::-1], dtype=dtype)
 # --8<-- [end:layer_gradient_norms]

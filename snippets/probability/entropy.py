@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, check_axis
+from snippets._validate import as_float_array, check_axis, propagates_nonfinite
 
 __all__ = ["entropy"]
 
@@ -26,6 +26,7 @@ def _as_distribution(p: ArrayLike, axis: int) -> tuple[np.ndarray, int]:
 
 
 # --8<-- [start:entropy]
+@propagates_nonfinite
 def entropy(p: ArrayLike, axis: int = -1) -> np.ndarray:
     """Shannon entropy ``H(p) = -sum_i p_i log p_i`` (natural log: nats) along ``axis``.
 
@@ -50,6 +51,8 @@ def entropy(p: ArrayLike, axis: int = -1) -> np.ndarray:
     --------
     >>> round(float(entropy([1, 1, 2])), 6)  # q = (1/4, 1/4, 1/2): 2 (ln 4)/4 + (ln 2)/2 = 1.5 ln 2
     1.039721
+    >>> round(float(entropy([0.5, 0.5])), 6)  # a fair coin: ln 2 nats (one bit)
+    0.693147
     """
     p, axis = _as_distribution(p, axis)
     # normalise along the axis: q = p / sum(p)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_bool, as_float_array, as_grad_out, check_axis
+from snippets._validate import as_bool, as_float_array, as_grad_out, check_axis, propagates_nonfinite
 
 __all__ = ["logsumexp", "logsumexp_backward"]
 
@@ -44,6 +44,7 @@ def _prepare(x: ArrayLike, axis: Any, keepdims: Any) -> tuple[np.ndarray, np.nda
 
 
 # --8<-- [start:logsumexp]
+@propagates_nonfinite
 def logsumexp(x: ArrayLike, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> np.ndarray:
     """``log(sum(exp(x)))`` over ``axis``, without overflow or underflow.
 
@@ -87,6 +88,7 @@ def logsumexp(x: ArrayLike, axis: int | tuple[int, ...] | None = None, keepdims:
 
 
 # --8<-- [start:logsumexp_backward]
+@propagates_nonfinite
 def logsumexp_backward(
     grad_out: ArrayLike, x: ArrayLike, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
 ) -> np.ndarray:

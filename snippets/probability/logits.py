@@ -5,20 +5,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out
+from snippets._validate import as_grad_out, as_probabilities, propagates_nonfinite
 
 __all__ = ["logit", "logit_backward"]
 
 
-def _as_probabilities(p: ArrayLike) -> np.ndarray:
-    p = as_float_array(p, "p")
-    outside = (p < 0) | (p > 1)
-    if np.any(outside):
-        raise ValueError(f"p must hold probabilities in [0, 1], found {p[outside].ravel()[0]}")
-    return p
-
-
 # --8<-- [start:logit]
+@propagates_nonfinite
 def logit(p: ArrayLike) -> np.ndarray:
     """Log-odds of a probability, element-wise: ``log(p / (1 - p))``, the inverse of the sigmoid.
 
@@ -40,7 +33,7 @@ def logit(p: ArrayLike) -> np.ndarray:
     >>> logit([0.5, 0.75, 0.25])  # odds 1, 3 and 1/3: log-odds 0, ln 3, -ln 3
     array([ 0.        ,  1.09861229, -1.09861229])
     """
-    p = _as_probabilities(p)
+    p = as_probabilities(p, "p")
     with np.errstate(divide="ignore"):  # log 0 = -inf and atanh(1) = +inf are the right answers
         # p >= 1/4: logit(p) = 2 atanh(2p - 1), where 2p - 1 is exact (no rounding near p = 1/2 or 1)
         upper = 2 * np.arctanh(2 * np.maximum(p, 0.25) - 1)
@@ -51,6 +44,7 @@ def logit(p: ArrayLike) -> np.ndarray:
 
 
 # --8<-- [start:logit_backward]
+@propagates_nonfinite
 def logit_backward(grad_out: ArrayLike, p: ArrayLike) -> np.ndarray:
     """Gradient of :func:`logit` with respect to ``p``.
 
@@ -72,7 +66,7 @@ def logit_backward(grad_out: ArrayLike, p: ArrayLike) -> np.ndarray:
     >>> logit_backward([1.0, 1.0], [0.5, 0.75])  # 1 / (1/2 * 1/2) = 4; 1 / (3/4 * 1/4) = 16/3
     array([4.        , 5.33333333])
     """
-    p = _as_probabilities(p)
+    p = as_probabilities(p, "p")
     grad_out = as_grad_out(grad_out, p.shape, p.dtype)
     # d/dp [log p - log(1 - p)] = 1/p + 1/(1 - p) = 1 / (p (1 - p)); 1 - p is exact for p >= 1/2
     with np.errstate(divide="ignore", over="ignore"):  # the derivative is infinite at 0 and 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_class_indices, as_float_array, check_axis, check_shape
+from snippets._validate import as_class_indices, as_float_array, check_axis, check_shape, propagates_nonfinite
 
 __all__ = ["gaussian_mle", "gaussian_mle_backward", "categorical_mle"]
 
@@ -19,6 +19,7 @@ def _check_samples(x: ArrayLike, axis: int) -> tuple[np.ndarray, int]:
 
 
 # --8<-- [start:gaussian_mle]
+@propagates_nonfinite
 def gaussian_mle(x: ArrayLike, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Maximum-likelihood mean and variance of a Gaussian fitted to the samples ``x``.
 
@@ -53,6 +54,7 @@ def gaussian_mle(x: ArrayLike, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --8<-- [start:gaussian_mle_backward]
+@propagates_nonfinite
 def gaussian_mle_backward(
     grad_mean: ArrayLike, grad_var: ArrayLike, x: ArrayLike, axis: int = 0
 ) -> np.ndarray:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, check_shape
+from snippets._validate import as_float_array, check_shape, propagates_nonfinite
 from snippets.recurrent.recurrent_neural_network import _check_rnn, rnn
 
 __all__ = ["rnn_backward"]
 
 
 # --8<-- [start:rnn_backward]
+@propagates_nonfinite
 def rnn_backward(
     grad_outputs: ArrayLike,
     x_seq: ArrayLike, h0: ArrayLike,

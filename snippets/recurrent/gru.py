@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from snippets._validate import propagates_nonfinite
 from snippets.activations.sigmoid import sigmoid
 from snippets.recurrent.lstm import _as_common_float, _check_state, _check_weights, _upstream
 
@@ -46,6 +47,7 @@ def _gru_step(
 
 
 # --8<-- [start:gru_cell]
+@propagates_nonfinite
 def gru_cell(
     x: ArrayLike, h: ArrayLike,
     w_ih: ArrayLike, w_hh: ArrayLike, b_ih: ArrayLike, b_hh: ArrayLike,
@@ -88,6 +90,7 @@ def gru_cell(
 
 
 # --8<-- [start:gru_cell_backward]
+@propagates_nonfinite
 def gru_cell_backward(
     grad_h: ArrayLike, x: ArrayLike, h: ArrayLike,
     w_ih: ArrayLike, w_hh: ArrayLike, b_ih: ArrayLike, b_hh: ArrayLike,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, check_same_shape, check_shape
+from snippets._validate import as_float_array, check_same_shape, check_shape, propagates_nonfinite
 from snippets.activations.sigmoid import sigmoid
 
 __all__ = ["lstm_cell", "lstm_cell_backward", "lstm"]
@@ -91,6 +91,7 @@ def _lstm_step(
 
 
 # --8<-- [start:lstm_cell]
+@propagates_nonfinite
 def lstm_cell(
     x: ArrayLike, h: ArrayLike, c: ArrayLike,
     w_ih: ArrayLike, w_hh: ArrayLike, b_ih: ArrayLike, b_hh: ArrayLike,
@@ -134,6 +135,7 @@ def lstm_cell(
 
 
 # --8<-- [start:lstm_cell_backward]
+@propagates_nonfinite
 def lstm_cell_backward(
     grad_h: ArrayLike, grad_c: ArrayLike,
     x: ArrayLike, h: ArrayLike, c: ArrayLike,
@@ -192,6 +194,7 @@ def lstm_cell_backward(
 
 
 # --8<-- [start:lstm]
+@propagates_nonfinite
 def lstm(
     x_seq: ArrayLike, h0: ArrayLike, c0: ArrayLike,
     w_ih: ArrayLike, w_hh: ArrayLike, b_ih: ArrayLike, b_hh: ArrayLike,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import check_shape
+from snippets._validate import check_shape, propagates_nonfinite
 from snippets.recurrent.lstm import _as_common_float, _check_state, _upstream
 
 __all__ = ["rnn_cell", "rnn_cell_backward", "rnn"]
@@ -37,6 +37,7 @@ def _check_rnn(
 
 
 # --8<-- [start:rnn_cell]
+@propagates_nonfinite
 def rnn_cell(
     x: ArrayLike, h: ArrayLike, w_ih: ArrayLike, w_hh: ArrayLike, b_ih: ArrayLike, b_hh: ArrayLike
 ) -> np.ndarray:
@@ -76,6 +77,7 @@ def rnn_cell(
 
 
 # --8<-- [start:rnn_cell_backward]
+@propagates_nonfinite
 def rnn_cell_backward(
     grad_h: ArrayLike,
     x: ArrayLike, h: ArrayLike, w_ih: ArrayLike, w_hh: ArrayLike, b_ih: ArrayLike, b_hh: ArrayLike,
@@ -117,6 +119,7 @@ def rnn_cell_backward(
 
 
 # --8<-- [start:rnn]
+@propagates_nonfinite
 def rnn(
     x_seq: ArrayLike, h0: ArrayLike, w_ih: ArrayLike, w_hh: ArrayLike, b_ih: ArrayLike, b_hh: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_bool, as_float_array, as_real_scalar, check_same_shape
+from snippets._validate import as_bool, as_float_array, as_real_scalar, check_same_shape, propagates_nonfinite
 
 __all__ = ["dropout", "dropout_backward"]
 
@@ -24,6 +24,7 @@ def _apply_mask(v: np.ndarray, mask: np.ndarray, p: float) -> np.ndarray:
 
 
 # --8<-- [start:dropout]
+@propagates_nonfinite
 def dropout(
     x: ArrayLike, p: float, rng: np.random.Generator, training: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -76,6 +77,7 @@ def dropout(
 
 
 # --8<-- [start:dropout_backward]
+@propagates_nonfinite
 def dropout_backward(grad_out: ArrayLike, mask: ArrayLike, p: float) -> np.ndarray:
     """Gradient of :func:`dropout` with respect to ``x``, given the mask of the forward pass.
 

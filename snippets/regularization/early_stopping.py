@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_int, as_real_scalar
+from snippets._validate import as_float_array, as_int, as_real_scalar, propagates_nonfinite
 
 __all__ = ["early_stopping_epoch", "generalization_loss"]
 
@@ -69,6 +69,7 @@ def early_stopping_epoch(val_losses: ArrayLike, patience: int, min_delta: float 
 
 
 # --8<-- [start:generalization_loss]
+@propagates_nonfinite
 def generalization_loss(val_losses: ArrayLike) -> np.ndarray:
     """Prechelt's generalization loss: how far (in %) each epoch is above the best so far.
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, as_real_scalar
+from snippets._validate import as_float_array, as_grad_out, as_real_scalar, propagates_nonfinite
 
 __all__ = ["l1_penalty", "l1_penalty_backward", "soft_threshold", "lasso_ista"]
 
 
 # --8<-- [start:l1_penalty]
+@propagates_nonfinite
 def l1_penalty(w: ArrayLike, lam: float) -> np.floating:
     """L1 penalty ``lam * sum(|w|)``, added to a loss to push weights toward exactly zero.
 
@@ -39,6 +40,7 @@ def l1_penalty(w: ArrayLike, lam: float) -> np.floating:
 
 
 # --8<-- [start:l1_penalty_backward]
+@propagates_nonfinite
 def l1_penalty_backward(grad_out: ArrayLike, w: ArrayLike, lam: float) -> np.ndarray:
     """(Sub)gradient of :func:`l1_penalty` with respect to ``w``.
 
@@ -71,6 +73,7 @@ def l1_penalty_backward(grad_out: ArrayLike, w: ArrayLike, lam: float) -> np.nda
 
 
 # --8<-- [start:soft_threshold]
+@propagates_nonfinite
 def soft_threshold(w: ArrayLike, t: float) -> np.ndarray:
     """Soft thresholding ``sign(w) * max(|w| - t, 0)``: the proximal step of ``t * |w|``.
 
@@ -104,6 +107,7 @@ def soft_threshold(w: ArrayLike, t: float) -> np.ndarray:
 
 
 # --8<-- [start:lasso_ista]
+@propagates_nonfinite
 def lasso_ista(
     X: ArrayLike,
     y: ArrayLike,
@@ -140,6 +144,12 @@ def lasso_ista(
     ndarray, shape (p,)
         The coefficients, in the float dtype of ``X``; all NaN if ``X`` or ``y`` holds NaN or inf.
 
+    Raises
+    ------
+    ValueError
+        For bad shapes or strengths, and when ``sigma_max(X)^2`` overflows (``X`` near 1e154 in
+        float64): the step ``1 / L`` would then be 0.
+
     Examples
     --------
     With ``X = I`` (n = p = 2) the objective splits into ``(1/4)(y_i - w_i)^2 + lam |w_i|`` per
@@ -168,7 +178,14 @@ def lasso_ista(
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
         return np.full(p, np.nan, dtype=X.dtype)
     # L: the largest eigenvalue of X^T X / n, the Lipschitz constant of the squared error's gradient
-    L = np.linalg.norm(X, 2) ** 2 / n
+    sigma_max = np.linalg.norm(X, 2)
+    L = sigma_max**2 / n
+    if not np.isfinite(L):
+        # the step 1 / L would be 0 and ISTA would never move: refuse rather than return w0
+        raise ValueError(
+            f"X is too large for ISTA: its largest singular value {sigma_max:.3g} squared exceeds the "
+            f"float range, so the step 1/L would be 0; rescale the columns of X"
+        )
     if L == 0:  # X = 0: the data term is constant, and w = 0 minimises lam * ||w||_1
         return np.zeros(p, dtype=X.dtype)
     step, threshold = X.dtype.type(1 / L), X.dtype.type(lam / L)

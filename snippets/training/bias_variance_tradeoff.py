@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_real_scalar, check_shape
+from snippets._validate import as_float_array, as_real_scalar, check_shape, propagates_nonfinite
 
 __all__ = ["bias_variance_decomposition"]
 
 
 # --8<-- [start:bias_variance_decomposition]
+@propagates_nonfinite
 def bias_variance_decomposition(
     predictions: ArrayLike, f_true: ArrayLike, noise_var: float = 0.0
 ) -> tuple[np.floating, np.floating, np.floating]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_int, check_shape
+from snippets._validate import as_float_array, as_int, check_shape, propagates_nonfinite
+from snippets.regularization.l2_regularization import _ridge_svd
 
 __all__ = ["polynomial_features", "polynomial_fit"]
 
@@ -18,6 +19,7 @@ def _as_samples(x: ArrayLike, name: str) -> np.ndarray:
 
 
 # --8<-- [start:polynomial_features]
+@propagates_nonfinite
 def polynomial_features(x: ArrayLike, degree: int) -> np.ndarray:
     """The powers ``1, x, x^2, ..., x^degree`` of each sample: a Vandermonde matrix.
 
@@ -52,19 +54,24 @@ def polynomial_features(x: ArrayLike, degree: int) -> np.ndarray:
 
 
 # --8<-- [start:polynomial_fit]
+@propagates_nonfinite
 def polynomial_fit(x: ArrayLike, y: ArrayLike, degree: int) -> np.ndarray:
     """Least-squares polynomial: the coefficients ``w`` minimising ``||Phi w - y||^2``.
 
-    ``Phi = polynomial_features(x, degree)``. Solved through the singular value decomposition
-    of ``Phi``, as ``np.linalg.lstsq(Phi, y, rcond=None)`` does, which also gives the
-    minimum-norm solution when there are fewer distinct samples than coefficients. The
-    coefficients of ``np.polyfit(x, y, degree)``, in increasing order.
+    ``Phi = polynomial_features(x, degree)``. The coefficients of ``np.polyfit(x, y, degree)``,
+    in increasing order, found as it finds them: each column of ``Phi`` is scaled to unit norm
+    (the powers ``x^k`` differ by orders of magnitude, and unscaled, the small columns'
+    directions would fall below the least-squares cutoff), then the scaled problem is solved
+    through its singular value decomposition, as ``np.linalg.lstsq(..., rcond=None)`` solves
+    it. With fewer distinct samples than coefficients that is the minimum-norm solution of the
+    scaled problem (``np.polyfit`` warns there). x is first divided by a power of two at least
+    ``max |x|`` (exactly), so that no power overflows on the way.
 
     Parameters
     ----------
     x : array_like, shape (N,)
-        Inputs. Keep them in about [-1, 1]: the columns of ``Phi`` grow like ``|x|^k`` and a
-        wide range makes high degrees ill-conditioned.
+        Inputs. Inputs far from 0 compared with their spread (x near 2000, say) make the fit
+        ill-conditioned at high degrees: centre them first if you can.
     y : array_like, shape (N,) or (N, K)
         Targets; K columns are K target vectors fitted at once (one SVD serves them all).
     degree : int
@@ -74,7 +81,8 @@ def polynomial_fit(x: ArrayLike, y: ArrayLike, degree: int) -> np.ndarray:
     -------
     ndarray, shape (degree + 1,) or (degree + 1, K)
         ``w[k]`` multiplies ``x^k``; predictions are ``polynomial_features(x_new, degree) @ w``.
-        In the float dtype of ``x``; all NaN if ``x`` or ``y`` holds NaN or inf.
+        In the float dtype of ``x``; all NaN if ``x`` or ``y`` holds NaN or inf; a coefficient
+        beyond the dtype's range is +-inf.
 
     Examples
     --------
@@ -93,13 +101,16 @@ def polynomial_fit(x: ArrayLike, y: ArrayLike, degree: int) -> np.ndarray:
         raise ValueError("x must hold at least one sample, got shape (0,)")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         return np.full((degree + 1, *y.shape[1:]), np.nan, dtype=x.dtype)
-    phi = polynomial_features(x, degree)
-    # least squares through the thin SVD Phi = U diag(s) V^T: w = V diag(1/s) U^T y, the
-    # pseudo-inverse solution (minimum norm when Phi has fewer rows than columns)
-    u, sv, vt = np.linalg.svd(phi, full_matrices=False)
-    # singular values below eps * max(N, degree + 1) * s_max count as zero (np.linalg.lstsq's rcond=None)
-    cutoff = np.finfo(x.dtype).eps * max(phi.shape) * sv[0]
-    inv = np.divide(1, sv, out=np.zeros_like(sv), where=sv > cutoff)
-    coef = inv[:, None] * (u.T @ y.reshape(y.shape[0], -1))
-    return (vt.T @ coef).reshape((degree + 1, *y.shape[1:]))
+    # t = x / 2^e with 2^e >= max|x|: |t| <= 1, so no power t^k overflows (exact: x's exponents shift)
+    e = int(np.frexp(np.max(np.abs(x)))[1])
+    psi = polynomial_features(np.ldexp(x, -e), degree)
+    # every column to unit norm, as np.polyfit scales them (a zero column, t^k = 0, stays as it is)
+    norms = np.sqrt(np.sum(psi * psi, axis=0))
+    norms[norms == 0] = 1
+    # least squares with the SVD's cutoff (the pseudo-inverse): coefficients of the scaled columns
+    coef = _ridge_svd(psi / norms, y.reshape(y.shape[0], -1), 0.0)
+    # undo both scalings: x^k = 2^(e k) t^k, so w_k = coef_k / norms_k / 2^(e k)
+    with np.errstate(over="ignore"):  # a coefficient beyond the range is +-inf, the IEEE value
+        w = np.ldexp(coef / norms[:, None], -e * np.arange(degree + 1)[:, None])
+    return w.reshape((degree + 1, *y.shape[1:]))
 # --8<-- [end:polynomial_fit]

@@ -109,8 +109,18 @@ def test_bad_input() -> None:
         xavier_uniform((2, 3), rng, gain=-1.0)
     with pytest.raises(ValueError, match="Unsupported nonlinearity gelu"):
         calculate_gain("gelu")
-    with pytest.raises(ValueError, match="negative_slope True not a valid number"):
+    with pytest.raises(ValueError, match="param, leaky_relu's negative slope, must be an int or a float: True is not a valid number"):
         calculate_gain("leaky_relu", True)
+
+
+def test_gain_message_names_param_and_large_slopes_do_not_overflow() -> None:
+    # the message named "negative_slope", PyTorch's word, not the argument "param"; and slope^2
+    # raised OverflowError beyond 1.3e154, where sqrt(2 / (1 + s^2)) = sqrt(2) / s to rounding
+    with pytest.raises(ValueError, match=r"^param, leaky_relu's negative slope, must be an int or a float: '0.1'"):
+        calculate_gain("leaky_relu", "0.1")
+    for slope in (1e154, 1e200, -1e300):
+        assert math.isclose(calculate_gain("leaky_relu", slope), math.sqrt(2) / abs(slope), rel_tol=4e-16)
+    assert calculate_gain("leaky_relu", math.inf) == 0.0 and math.isnan(calculate_gain("leaky_relu", math.nan))
 
 
 # ---------------------------------------------------------------- PyTorch

@@ -144,6 +144,22 @@ def test_results_never_alias_the_inputs() -> None:
         assert not any(np.shares_memory(out, a) for a in (x, w, b, g))
 
 
+def test_empty_batch_gives_empty_outputs() -> None:
+    # N = 0 images: an empty output (N, C_out, H_out, W_out), as PyTorch returns; zero gradients for
+    # the weights and the bias (a sum over no samples), an empty one for x
+    torch = require("torch")
+    x, w, b = np.zeros((0, 2, 5, 4)), np.ones((3, 2, 2, 3)), np.ones(3)
+    y = conv2d(x, w, b, stride=(2, 1), padding=1)
+    assert y.shape == tuple(torch.nn.functional.conv2d(
+        torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), stride=(2, 1), padding=1).shape) == (0, 3, 3, 4)
+    dx, dw, db = conv2d_backward(np.zeros(y.shape), x, w, b, stride=(2, 1), padding=1)
+    assert dx.shape == x.shape
+    np.testing.assert_array_equal(dw, np.zeros(w.shape))
+    np.testing.assert_array_equal(db, np.zeros(3))
+    # and no output channel at all: (N, 0, H_out, W_out)
+    assert conv2d(np.ones((2, 2, 3, 3)), np.ones((0, 2, 2, 2))).shape == (2, 0, 2, 2)
+
+
 # ---------------------------------------------------------------- bad input
 def test_bad_input() -> None:
     x, w = np.ones((1, 2, 5, 5)), np.ones((3, 2, 3, 3))

@@ -135,6 +135,28 @@ def test_nan_propagates() -> None:
     assert np.isnan(avg_pool2d(x, 2)[0, 0, 0, 0]) and np.isnan(avg_pool2d(x, 2)).sum() == 1
 
 
+def test_non_finite_upstream_gradient_reaches_only_the_argmax() -> None:
+    # the window's maximum 9 is at (1, 1): a NaN or inf gradient goes there and nowhere else (it
+    # used to be multiplied by the 0/1 mask, and 0 * NaN = 0 * inf = NaN filled the whole window)
+    torch = require("torch")
+    x = image([[1, 2], [3, 9]])
+    for bad in (np.nan, np.inf, -np.inf):
+        dx = max_pool2d_backward(image([[bad]]), x, 2)
+        xt = torch.from_numpy(x).requires_grad_()
+        torch.nn.functional.max_pool2d(xt, 2).backward(torch.from_numpy(image([[bad]])))
+        np.testing.assert_array_equal(dx, xt.grad.numpy())
+        np.testing.assert_array_equal(dx[0, 0], [[0, 0], [0, bad]])
+
+
+def test_empty_batch_gives_empty_outputs() -> None:
+    # N = 0 images: empty outputs and gradients, as in PyTorch (it used to fail reshaping to -1)
+    x = np.zeros((0, 3, 4, 4))
+    for pool, backward in ((max_pool2d, max_pool2d_backward), (avg_pool2d, avg_pool2d_backward)):
+        y = pool(x, 2, stride=1, padding=1)
+        assert y.shape == (0, 3, 5, 5)
+        assert backward(np.zeros(y.shape), x, 2, stride=1, padding=1).shape == x.shape
+
+
 # ---------------------------------------------------------------- bad input
 def test_bad_input() -> None:
     x = np.ones((1, 1, 4, 4))

@@ -214,6 +214,44 @@ def test_binary_losses_reject_mismatched_shapes(fn) -> None:
 def test_binary_cross_entropy_rejects_non_probabilities() -> None:
     with pytest.raises(ValueError, match=r"p must hold probabilities in \[0, 1\], found 1.5"):
         binary_cross_entropy([0.5, 1.5], [1.0, 0.0])
+    with pytest.raises(ValueError, match=r"p must hold probabilities in \[0, 1\], found 1.5"):
+        binary_cross_entropy_backward(1.0, [0.5, 1.5], [1.0, 0.0])
+
+
+@pytest.mark.parametrize("bad", [2.0, -0.5, np.inf, -np.inf])
+def test_binary_losses_reject_targets_outside_0_1(bad) -> None:
+    # a target of 2 made the loss negative: -(2 log 0.5 - log 0.5) = log 0.5 < 0. PyTorch's
+    # binary_cross_entropy raises too ("all elements of target should be between 0 and 1")
+    torch = require("torch")
+    with pytest.raises(RuntimeError, match="target should be between 0 and 1"):
+        torch.nn.functional.binary_cross_entropy(torch.tensor([0.5, 0.5]), torch.tensor([1.0, bad]))
+    match = rf"y must hold probabilities in \[0, 1\], found {bad}"
+    for fn in (binary_cross_entropy, binary_cross_entropy_with_logits):
+        with pytest.raises(ValueError, match=match):
+            fn([0.5, 0.5], [1.0, bad])
+    for fn in (binary_cross_entropy_backward, binary_cross_entropy_with_logits_backward):
+        with pytest.raises(ValueError, match=match):
+            fn(1.0, [0.5, 0.5], [1.0, bad])
+    # NaN is not refused: NaN in, NaN out
+    assert np.isnan(binary_cross_entropy([0.5], [np.nan]))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_with_logits_takes_its_limits_at_infinite_logits(dtype) -> None:
+    # loss(z, y) = (1 - y) max(z, 0) + y max(-z, 0) + log(1 + e^-|z|) -> as z -> +inf it tends to
+    # 0 for y = 1 and to inf for y < 1; as z -> -inf to 0 for y = 0 and to inf for y > 0.
+    # (It used to be NaN: inf - inf. PyTorch gives NaN too.) The gradient s(z) - y is finite.
+    inf = np.inf
+    z = np.array([inf, -inf, inf, -inf, inf, 3.0], dtype=dtype)
+    y = np.array([1.0, 0.0, 0.0, 1.0, 0.5, 1.0], dtype=dtype)
+    each = [binary_cross_entropy_with_logits(z[i : i + 1], y[i : i + 1]) for i in range(z.size)]
+    assert [float(v) for v in each[:5]] == [0.0, 0.0, inf, inf, inf]
+    # a mean over finite and limit terms: (0 + 0 + log(1 + e^-3)) / 3, and inf as soon as one is inf
+    both = binary_cross_entropy_with_logits(z[[0, 1, 5]], y[[0, 1, 5]])
+    assert both.dtype == dtype
+    assert_matches(both, np.log1p(np.exp(-3.0)) / 3, dtype)
+    assert binary_cross_entropy_with_logits(z, y) == inf
+    np.testing.assert_array_equal(binary_cross_entropy_with_logits_backward(1.0, z[:2], y[:2]), [0.0, 0.0])
 
 
 # ---------------------------------------------------------------- PyTorch

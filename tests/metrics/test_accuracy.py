@@ -98,8 +98,10 @@ def test_inputs_are_not_modified() -> None:
 def test_accuracy_rejects_bad_labels() -> None:
     with pytest.raises(ValueError, match=r"y_true has shape \(2,\), y_pred has shape \(3,\)"):
         accuracy([0, 1], [0, 1, 1])
-    with pytest.raises(TypeError, match="y_pred must hold integer class labels, got float dtype float64"):
-        accuracy([0, 1], [0.0, 1.0])
+    with pytest.raises(ValueError, match=r"y_pred must hold class labels: .* found 1.5 at index \[1\]"):
+        accuracy([0, 1], [0.0, 1.5])
+    with pytest.raises(TypeError, match="y_pred must hold integer class labels, got complex dtype"):
+        accuracy([0, 1], [0j, 1j])
     with pytest.raises(ValueError, match="non-empty 1-D arrays of labels"):
         accuracy([], [])
 
@@ -120,13 +122,26 @@ def test_top_k_rejects_bad_input() -> None:
         top_k_accuracy([0, 1, 2], s, 1)
     with pytest.raises(ValueError, match=r"y_true contains class index 3, outside the valid range \[0, 2\]"):
         top_k_accuracy([0, 3], s, 1)
-    with pytest.raises(TypeError, match="y_true holding class indices must have an integer dtype"):
-        top_k_accuracy([0.0, 1.0], s, 1)
+    with pytest.raises(ValueError, match=r"y_true must hold class labels: .* found nan"):
+        top_k_accuracy([0.0, np.nan], s, 1)
     with pytest.raises(TypeError, match="scores must be real-valued"):
         top_k_accuracy([0], [[1j, 0]], 1)
 
 
 # ---------------------------------------------------------------- scikit-learn
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_whole_valued_float_labels_are_labels(dtype) -> None:
+    # scikit-learn scores float labels 0.0, 1.0, 2.0 as the classes 0, 1, 2; so do we
+    metrics = require("sklearn.metrics")
+    t, p = MC_TRUE.astype(dtype), MC_PRED.astype(dtype)
+    assert accuracy(t, p) == accuracy(MC_TRUE, MC_PRED) == metrics.accuracy_score(t, p)
+    assert accuracy(t, MC_PRED) == metrics.accuracy_score(t, MC_PRED)
+    scores = np.random.default_rng(0).normal(size=(MC_TRUE.size, 3))
+    assert top_k_accuracy(t, scores, 2) == top_k_accuracy(MC_TRUE, scores, 2) == metrics.top_k_accuracy_score(
+        t, scores, k=2, labels=[0, 1, 2]
+    )
+
+
 def test_accuracy_matches_sklearn() -> None:
     metrics = require("sklearn.metrics")
     for y_true, y_pred in PAIRS:

@@ -71,12 +71,24 @@ def test_swapping_arguments_transposes(pair) -> None:
     np.testing.assert_array_equal(confusion_matrix(y_pred, y_true), confusion_matrix(y_true, y_pred).T)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_whole_valued_float_labels_are_labels(dtype) -> None:
+    # scikit-learn counts float labels 0.0, 1.0, 2.0 as the classes 0, 1, 2; so do we
+    metrics = require("sklearn.metrics")
+    t, p = MC_TRUE.astype(dtype), MC_PRED.astype(dtype)
+    expected = metrics.confusion_matrix(t, p)
+    np.testing.assert_array_equal(confusion_matrix(t, p), expected)
+    np.testing.assert_array_equal(confusion_matrix(t, MC_PRED), expected)
+
+
 # ---------------------------------------------------------------- bad input
 def test_confusion_matrix_bad_labels() -> None:
     with pytest.raises(ValueError, match=r"y_true has shape \(2,\), y_pred has shape \(3,\)"):
         confusion_matrix([0, 1], [0, 1, 1])
-    with pytest.raises(TypeError, match="y_true must hold integer class labels, got float dtype float32"):
-        confusion_matrix(np.zeros(2, dtype=np.float32), [0, 1])
+    with pytest.raises(ValueError, match=r"y_true must hold class labels: .* found 0.25 at index \[0\]"):
+        confusion_matrix(np.array([0.25, 1.0], dtype=np.float32), [0, 1])
+    with pytest.raises(TypeError, match="y_true must hold integer class labels, got non-numeric dtype <U1"):
+        confusion_matrix(["a", "b"], [0, 1])
     with pytest.raises(ValueError, match=r"non-empty 1-D arrays of labels, got shapes \(0,\) and \(0,\)"):
         confusion_matrix([], [])
     with pytest.raises(ValueError, match=r"non-empty 1-D arrays of labels, got shapes \(1, 2\) and \(1, 2\)"):

@@ -103,8 +103,8 @@ def test_bad_labels_are_checked() -> None:
     # the checks are shared with precision (tested in full there); one of each kind here
     with pytest.raises(ValueError, match=r"y_true has shape \(2,\), y_pred has shape \(3,\)"):
         f1_score([0, 1], [0, 1, 1])
-    with pytest.raises(TypeError, match="y_pred must hold integer class labels"):
-        fbeta_score([0, 1], [0.0, 1.0], 2.0)
+    with pytest.raises(ValueError, match="y_pred must hold class labels: .* found 0.5"):
+        fbeta_score([0, 1], [0.5, 1.0], 2.0)
     with pytest.raises(ValueError, match="average='binary' needs at most 2 distinct labels"):
         f1_score([0, 1, 2], [0, 1, 2])
 

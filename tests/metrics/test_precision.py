@@ -166,8 +166,12 @@ def test_bad_labels(metric) -> None:
         metric([], [])
     with pytest.raises(ValueError, match=r"non-empty 1-D arrays of labels, got shapes \(\) and \(\)"):
         metric(1, 1)
-    with pytest.raises(TypeError, match="y_true must hold integer class labels, got float dtype float64"):
-        metric([0.0, 1.0], [0, 1])
+    with pytest.raises(ValueError, match=r"y_true must hold class labels: .* found 0.5 at index \[1\]"):
+        metric([0.0, 0.5], [0, 1])
+    with pytest.raises(ValueError, match=r"y_pred must hold class labels: .* found nan at index \[0\]"):
+        metric([0, 1], [np.nan, 1.0])
+    with pytest.raises(ValueError, match=r"y_pred must hold class labels: .* found inf"):
+        metric([0, 1], np.array([0.0, np.inf], dtype=np.float32))
     with pytest.raises(TypeError, match="y_pred must hold integer class labels, got complex dtype complex128"):
         metric([0, 1], [0j, 1j])
     with pytest.raises(TypeError, match="y_true must hold integer class labels, got non-numeric dtype <U1"):
@@ -245,6 +249,23 @@ def binary_settings(y_true: np.ndarray, y_pred: np.ndarray) -> list[int]:
     """Every label present, plus one absent (valid when only one label occurs, an error otherwise)."""
     labels = np.union1d(y_true, y_pred)
     return [int(k) for k in labels] + [int(labels.max()) + 1]
+
+
+@pytest.mark.parametrize("metric", METRICS, ids=["precision", "recall", "f1_score", "fbeta_score"])
+@pytest.mark.parametrize("average", AVERAGES)
+def test_whole_valued_float_labels_are_labels(metric, average) -> None:
+    # scikit-learn takes labels 0.0, 1.0, 2.0 as the classes 0, 1, 2 (a model's predict often
+    # returns floats); so do we, in float32 and float64 and mixed with integer labels
+    metrics = require("sklearn.metrics")
+    ref_fn = {"precision": metrics.precision_score, "recall": metrics.recall_score,
+              "f1_score": metrics.f1_score}.get(getattr(metric, "__name__", ""),
+                                                lambda t, p, **kw: metrics.fbeta_score(t, p, beta=2.0, **kw))
+    y_true, y_pred = (BIN_TRUE, BIN_PRED) if average == "binary" else (MC_TRUE, MC_PRED)
+    for dtype in (np.float32, np.float64):
+        t, p = y_true.astype(dtype), y_pred.astype(dtype)
+        expected = ref_fn(t, p, average=average, zero_division=0.0)
+        assert metric(t, p, average=average) == metric(y_true, y_pred, average=average) == expected
+        assert metric(t, y_pred, average=average) == expected
 
 
 @pytest.mark.parametrize("average", MULTI)

@@ -56,7 +56,7 @@ def test_bad_input_is_checked() -> None:
     # the checks are shared with precision (tested in full there); one of each kind here
     with pytest.raises(ValueError, match=r"y_true has shape \(2,\), y_pred has shape \(1,\)"):
         recall([0, 1], [0])
-    with pytest.raises(TypeError, match="y_true must hold integer class labels"):
+    with pytest.raises(ValueError, match="y_true must hold class labels: .* found 0.5"):
         recall([0.5], [1])
     with pytest.raises(ValueError, match="average must be one of"):
         recall([0, 1], [0, 1], average="samples")

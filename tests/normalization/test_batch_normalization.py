@@ -218,6 +218,22 @@ def test_constant_channel_gives_beta_and_finite_gradients(dtype) -> None:
     np.testing.assert_allclose(dx[:, 0], 3 / math.sqrt(1e-5) * np.array([-3, -1, 1, 3]), rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_huge_inputs_give_the_standardised_values(dtype) -> None:
+    # |x| up to 1e300 (1e30 in float32): the variance overflows the dtype, but the standard
+    # deviation does not. With var = inf the output used to be 0 (x - mean) / inf (PyTorch gives
+    # NaN); scale-invariance says it is the standardised (1e300, 1, 2) = (sqrt 2, -1/sqrt 2, -1/sqrt 2)
+    # to rounding, eps being 1e-605 of the variance
+    big = 1e300 if dtype == np.float64 else 1e30
+    x = np.array([[big, 2.0], [1.0, 1.0], [2.0, -big]], dtype=dtype)
+    expected = np.array([[2.0, 1.0], [-1.0, 1.0], [-1.0, -2.0]]) / np.sqrt(2.0)
+    ones, zeros = np.ones(2, dtype), np.zeros(2, dtype)
+    assert_matches(batch_norm(x, ones, zeros), expected, dtype)
+    dx, dgamma, dbeta = batch_norm_backward(np.ones_like(x), x, ones, zeros)
+    assert np.all(np.abs(dx) <= 8 * np.finfo(dtype).eps / big)
+    assert_matches(dgamma, expected.sum(axis=0), dtype)
+
+
 def test_nan_poisons_its_channel_only() -> None:
     x = np.array([[np.nan, 1.0], [0.0, 2.0], [1.0, 3.0]])
     y = batch_norm(x, [1.0, 1.0], [0.0, 0.0])

@@ -141,6 +141,22 @@ def test_constant_row_gives_bias_and_finite_gradients(dtype) -> None:
     assert all(np.all(np.isfinite(v)) for v in (dx, dw, db))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_huge_inputs_give_the_standardised_values(dtype) -> None:
+    # |x| up to 1e300 (1e30 in float32): the variance overflows the dtype, but the standard
+    # deviation does not. With var = inf the output used to be 0 (x - mean) / inf (PyTorch gives
+    # NaN); scale-invariance says it is the standardised (1e300, 1, 2) = (sqrt 2, -1/sqrt 2, -1/sqrt 2)
+    # to rounding, eps being 1e-605 of the variance
+    big = 1e300 if dtype == np.float64 else 1e30
+    x = np.array([[big, 1.0, 2.0], [2.0, 1.0, -big]], dtype=dtype)
+    expected = np.array([[2.0, -1.0, -1.0], [1.0, 1.0, -2.0]]) / np.sqrt(2.0)
+    assert_matches(layer_norm(x, 3), expected, dtype)
+    dx, dw, db = layer_norm_backward(np.ones_like(x), x, 3, np.ones(3, dtype), np.zeros(3, dtype))
+    # a constant upstream gradient: dx = 0 exactly in exact arithmetic; dweight = sum of x_hat
+    assert np.all(np.abs(dx) <= 8 * np.finfo(dtype).eps / big)
+    assert_matches(dw, expected.sum(axis=0), dtype)
+
+
 def test_nan_poisons_its_row_only() -> None:
     x = np.array([[np.nan, 1.0, 2.0], [0.0, 2.0, 3.0]])
     y = layer_norm(x, 3)

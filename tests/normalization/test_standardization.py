@@ -55,6 +55,19 @@ def test_near_constant_rule_is_scikit_learns() -> None:
     np.testing.assert_allclose(standardize(wider), [-1, -1, 1, 1], rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_huge_inputs_give_the_standardised_values(dtype) -> None:
+    # |x| up to 1e300 (1e30 in float32): the variance overflows float64's statistics, but the
+    # standard deviation does not; with var = inf the feature used to count as constant and came
+    # back merely centred (6.7e299, ...). The z-scores of (1e300, 1, 2) are (2, -1, -1) / sqrt 2
+    big = 1e300 if dtype == np.float64 else 1e30
+    x = np.array([[big, 2.0], [1.0, np.nan], [2.0, -big], [np.nan, 1.0]], dtype=dtype)
+    z = standardize(x)
+    assert_matches(z[[0, 1, 2], 0], np.array([2.0, -1.0, -1.0]) / np.sqrt(2.0), dtype)
+    assert_matches(z[[0, 2, 3], 1], np.array([1.0, -2.0, 1.0]) / np.sqrt(2.0), dtype)
+    assert np.isnan(z[1, 1]) and np.isnan(z[3, 0])
+
+
 def test_nan_is_missing() -> None:
     # as scikit-learn: the statistics ignore the NaN, and the NaN stays where it was
     x = np.array([[1.0, np.nan], [2.0, 4.0], [3.0, 6.0], [np.nan, np.nan]])

@@ -130,6 +130,51 @@ def test_step_size_is_bounded(grads: np.ndarray, data) -> None:
     assert cauchy_schwarz_bound(1, 0.9, 0.999) == 1.0 and cauchy_schwarz_bound(10, 0.9, 0.999) < 1.1
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fn", [adam_step, adamw_step])
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_eps_zero_and_underflowing_gradients_give_finite_steps(dtype, fn, amsgrad: bool) -> None:
+    # |g| = 1e-200 (float64) or 1e-25 (float32): (1 - beta2) g^2 underflows to 0, and with the
+    # documented eps = 0 the step used to be m / 0 = -inf (PyTorch gives -inf too, and NaN for g = 0)
+    tiny = 1e-200 if dtype == np.float64 else 1e-25
+    g = np.array([tiny, -tiny, 0.0, 1.0], dtype=dtype)
+    p, s = fn(np.ones(4, dtype), g, {}, lr=0.1, eps=0.0, weight_decay=0.0, amsgrad=amsgrad)
+    # step 1: m_hat / sqrt(v_hat) = g / |g|, a step of lr against the sign, whatever |g| is; a
+    # coordinate with no gradient does not move (the limit eps -> 0 of 0 / (0 + eps)). The step
+    # is one division of roundings near 1: a few units of the dtype's precision
+    assert p.dtype == dtype
+    np.testing.assert_allclose(p, [0.9, 1.1, 1.0, 0.9], rtol=4 * np.finfo(dtype).eps)
+    # later steps stay finite. The normal coordinate keeps the Cauchy-Schwarz bound. The tiny ones
+    # do not: the squares of the earlier gradients underflowed to 0 in state["exp_avg_sq"], so
+    # v_hat is (1 - b2) g_k^2 / (1 - b2^k) alone, and with |g_j| <= |g_k| (the gradients grow
+    # here) |m_hat| <= |g_k|: the step is at most lr sqrt((1 - b2^k) / (1 - b2)), not -inf
+    for k in range(2, 8):
+        q, s = fn(p, g * k, s, lr=0.1, eps=0.0, weight_decay=0.0, amsgrad=amsgrad)
+        step = np.abs(q - p).astype(np.float64)
+        assert np.all(np.isfinite(q))
+        assert step[3] <= 0.1 * cauchy_schwarz_bound(k, 0.9, 0.999) * (1 + 8 * np.finfo(dtype).eps)
+        assert np.all(step[:2] <= 0.1 * math.sqrt((1 - 0.999**k) / (1 - 0.999)) * (1 + 8 * np.finfo(dtype).eps))
+        p = q
+
+
+def test_state_is_validated() -> None:
+    # each used to fail inside Python or numpy, or to step silently with a wrong bias correction
+    cases = [
+        ({"step": "a"}, TypeError, r"state\['step'\] must be an integer, got str"),
+        ({"step": 1.5}, TypeError, r"state\['step'\] must be an integer, got float"),
+        ({"step": -1}, ValueError, r"state\['step'\] must be an integer >= 0, got -1"),  # was ZeroDivisionError
+        ({"step": 3}, ValueError, r"state has step = 3 but no 'exp_avg', 'exp_avg_sq'"),
+        ({"step": 1, "exp_avg": [0.1], "exp_avg_sq": [-1.0]}, ValueError,
+         r"state\['exp_avg_sq'\] is a running average of squared gradients and cannot be negative, found -1.0"),
+        ({"step": 1, "exp_avg": [0.1], "exp_avg_sq": [1.0], "max_exp_avg_sq": [-2.0]}, ValueError,
+         r"state\['max_exp_avg_sq'\] .* cannot be negative"),
+    ]
+    for state, error, match in cases:
+        for fn in (adam_step, adamw_step):
+            with pytest.raises(error, match=match):
+                fn([1.0], [1.0], state, amsgrad=True)
+
+
 # ---------------------------------------------------------------- bad input
 def test_bad_input() -> None:
     with pytest.raises(ValueError, match=re.escape("betas[1] must be in [0, 1), got 1.0")):

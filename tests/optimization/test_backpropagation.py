@@ -221,6 +221,15 @@ def test_bad_params() -> None:
         mlp_forward({**params, "W2": params["W2"] * 1j}, x)
 
 
+def test_empty_batch_names_x() -> None:
+    # the mean loss over no samples is undefined; the error used to name cross_entropy's "logits",
+    # which is not an argument of mlp_loss_and_grads. The forward pass of no samples is fine
+    params, x, y = make_problem(np.random.default_rng(11), n=4, d=3, c=4)
+    with pytest.raises(ValueError, match=re.escape("x must hold at least one sample: the loss is a mean over the batch, got shape (0, 3)")):
+        mlp_loss_and_grads(params, x[:0], y[:0])
+    assert mlp_forward(params, x[:0]).shape == (0, 4)
+
+
 def test_bad_inputs_and_labels() -> None:
     params, x, y = make_problem(np.random.default_rng(10), n=8, d=3, c=4)
     with pytest.raises(ValueError, match=re.escape("x must have shape (N, D) = (N, 3) "

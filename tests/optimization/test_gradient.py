@@ -37,8 +37,24 @@ def test_input_is_untouched_and_float32_is_differenced_in_float64() -> None:
 def test_numerical_gradient_bad_input() -> None:
     with pytest.raises(ValueError, match="f must return a scalar"):
         numerical_gradient(lambda v: v, [1.0, 2.0])
-    with pytest.raises(ValueError, match="eps must be a positive"):
+    with pytest.raises(ValueError, match="eps must be a finite number > 0, got 0.0"):
         numerical_gradient(np.sum, [1.0], eps=0.0)
     with pytest.raises(TypeError, match="x must be"):
         numerical_gradient(np.sum, ["a"])
+
+
+def test_bad_eps_and_callables_are_named() -> None:
+    # these used to surface as numpy's own errors ("ufunc 'isfinite' not supported", "The truth
+    # value of an array ... is ambiguous", "'int' object is not callable"), naming no argument
+    for eps in ("a", [1e-6, 1e-6], None):
+        with pytest.raises(TypeError, match="eps must be a real number"):
+            numerical_gradient(np.sum, [1.0], eps=eps)
+    for eps in (np.nan, np.inf, -1e-6):
+        with pytest.raises(ValueError, match="eps must be a finite number > 0"):
+            numerical_gradient(np.sum, [1.0], eps=eps)
+    with pytest.raises(TypeError, match="f must be callable"):
+        numerical_gradient(3, [1.0])
+    for result in ("a", None, [[1.0], [1.0, 2.0]]):
+        with pytest.raises(TypeError, match="f must return"):
+            numerical_gradient(lambda v, r=result: r, [1.0])
 

@@ -104,10 +104,24 @@ def test_result_is_float64_and_inputs_untouched() -> None:
 def test_check_gradient_bad_input() -> None:
     with pytest.raises(ValueError, match=r"f_backward must return a gradient with the shape of x \(3,\), got shape \(\)"):
         check_gradient(np.sum, lambda g, v: g, np.zeros(3))
-    with pytest.raises(ValueError, match="eps must be a positive"):
+    with pytest.raises(ValueError, match="eps must be a finite number > 0, got -1.0"):
         check_gradient(sigmoid, sigmoid_backward, np.zeros(3), eps=-1.0)
     with pytest.raises(TypeError, match="x must be"):
         check_gradient(sigmoid, sigmoid_backward, ["a"])
+
+
+def test_bad_eps_and_callables_are_named() -> None:
+    # each used to surface as a numpy or Python error that named no argument
+    with pytest.raises(TypeError, match="eps must be a real number, got NoneType"):
+        check_gradient(sigmoid, sigmoid_backward, np.zeros(3), eps=None)
+    with pytest.raises(TypeError, match="f must be callable"):
+        check_gradient(None, sigmoid_backward, np.zeros(3))
+    with pytest.raises(TypeError, match="f_backward must be callable"):
+        check_gradient(sigmoid, "sigmoid_backward", np.zeros(3))
+    with pytest.raises(TypeError, match="f_backward must return an array of real numbers"):
+        check_gradient(sigmoid, lambda g, v: [[1.0], [1.0, 2.0]], np.zeros(2))
+    with pytest.raises(TypeError, match="f must return real numbers"):
+        check_gradient(lambda v: "y", sigmoid_backward, np.zeros(2))
 
 
 # ---------------------------------------------------------------- PyTorch

@@ -84,7 +84,7 @@ def test_nan_in_nan_out() -> None:
 
 # ---------------------------------------------------------------- bad input
 def test_gradient_descent_bad_input() -> None:
-    with pytest.raises(ValueError, match="lr must be a positive"):
+    with pytest.raises(ValueError, match="lr must be a finite number > 0, got -1.0"):
         gradient_descent(lambda x: x, [1.0], lr=-1.0, steps=3)
     with pytest.raises(ValueError, match="steps must be a non-negative integer"):
         gradient_descent(lambda x: x, [1.0], lr=0.1, steps=2.5)
@@ -94,6 +94,27 @@ def test_gradient_descent_bad_input() -> None:
         gradient_descent(lambda x: np.ones(3), [1.0, 2.0], lr=0.1, steps=1)
     with pytest.raises(TypeError, match="x0 must be real-valued"):
         gradient_descent(lambda x: x, [1j], lr=0.1, steps=1)
+
+
+def test_bad_lr_and_grad_fn_are_named() -> None:
+    # each used to surface as a numpy or Python error that named no argument
+    for lr in ("0.1", [0.1], None):
+        with pytest.raises(TypeError, match="lr must be a real number"):
+            gradient_descent(lambda x: x, [1.0], lr=lr, steps=2)
+    for lr in (np.nan, np.inf, 0.0):
+        with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+            gradient_descent(lambda x: x, [1.0], lr=lr, steps=2)
+    with pytest.raises(TypeError, match=r"grad_fn must be callable \(a function\), got NoneType"):
+        gradient_descent(None, [1.0], lr=0.1, steps=2)
+    with pytest.raises(TypeError, match="grad_fn must return real numbers, got str"):
+        gradient_descent(lambda x: "ab", [1.0], lr=0.1, steps=2)
+
+
+def test_a_diverging_run_overflows_without_a_warning() -> None:
+    # lr = 3 on x^2 (gradient 2x) multiplies x by -5 each step: |x| passes 1e308 after ~441 steps;
+    # from there IEEE gives inf, then inf - inf = NaN, and pytest would fail on a RuntimeWarning
+    path = gradient_descent(lambda x: 2 * x, [1.0], lr=3.0, steps=600)
+    assert np.all(np.isfinite(path[:440])) and not np.isfinite(path[-1, 0])
 
 
 # ---------------------------------------------------------------- PyTorch

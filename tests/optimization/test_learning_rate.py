@@ -79,10 +79,45 @@ def test_bad_input() -> None:
         lr_sweep(lambda x: x, lambda x: 0.0, [1.0], [0.1, -0.1], steps=3)
     with pytest.raises(ValueError, match="steps must be an integer >= 0, got -1"):
         lr_sweep(lambda x: x, lambda x: 0.0, [1.0], [0.1], steps=-1)
-    with pytest.raises(ValueError, match="blowup must be a finite number >= 1"):
+    with pytest.raises(ValueError, match="blowup must be a finite number > 1, got 0.5"):
         lr_sweep(lambda x: x, lambda x: 0.0, [1.0], [0.1], steps=1, blowup=0.5)
     with pytest.raises(ValueError, match=r"grad_fn must return shape \(1,\), got \(2,\)"):
         lr_sweep(lambda x: np.ones(2), lambda x: 0.0, [1.0], [0.1], steps=1)
+
+
+def test_blowup_must_exceed_one_as_documented() -> None:
+    # the docstring asks for a factor > 1; blowup = 1 used to be accepted
+    with pytest.raises(ValueError, match="blowup must be a finite number > 1, got 1"):
+        lr_sweep(lambda x: x, lambda x: 0.0, [1.0], [0.1], steps=1, blowup=1)
+
+
+def test_bad_callables_are_named() -> None:
+    # each used to surface as a numpy or Python error that named no argument
+    with pytest.raises(TypeError, match=r"grad_fn must be callable \(a function\), got NoneType"):
+        lr_sweep(None, lambda x: 0.0, [1.0], [0.1], steps=2)
+    with pytest.raises(TypeError, match=r"loss_fn must be callable \(a function\), got float"):
+        lr_sweep(lambda x: x, 0.0, [1.0], [0.1], steps=2)
+    with pytest.raises(ValueError, match=r"loss_fn must return a scalar, got shape \(2,\)"):
+        lr_sweep(lambda x: x, lambda x: x, [1.0, 2.0], [0.1], steps=2)
+    with pytest.raises(TypeError, match="loss_fn must return real numbers, got str"):
+        lr_sweep(lambda x: x, lambda x: "a", [1.0], [0.1], steps=2)
+
+
+def test_a_non_finite_start_is_reported_for_every_run() -> None:
+    loss = lambda x: 0.5 * float(x @ x)  # noqa: E731
+    assert np.isnan(lr_sweep(lambda x: x, loss, [np.nan], [0.1, 0.2], steps=3)).all()
+    np.testing.assert_array_equal(lr_sweep(lambda x: x, loss, [np.inf], [0.1, 0.2], steps=3), [np.inf, np.inf])
+
+
+def test_max_stable_lr_refuses_an_indefinite_hessian() -> None:
+    # eigenvalues 1 and -5: f has no minimum, and along the second axis every lr diverges; the
+    # function used to return 2 / 1 = 2 as if the quadratic were convex
+    with pytest.raises(ValueError, match="hessian must be positive semi-definite, but it has the negative eigenvalue -5"):
+        max_stable_lr([[1.0, 0.0], [0.0, -5.0]])
+    with pytest.raises(ValueError, match=r"hessian must be finite, found nan at index \(0, 1\)"):
+        max_stable_lr([[1.0, np.nan], [np.nan, 1.0]])
+    # a singular PSD matrix is fine: eigenvalues 0 and 2 (the 0 comes out as +-1e-16 or so)
+    assert max_stable_lr([[1.0, 1.0], [1.0, 1.0]]) == 1.0
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -94,6 +94,36 @@ def test_invariant_to_rescaling_the_loss(grads: np.ndarray, data, c: float) -> N
     np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("config", [dict(), dict(centered=True), dict(momentum=0.9), dict(centered=True, momentum=0.5)],
+                         ids=["plain", "centered", "momentum", "centered-momentum"])
+def test_eps_zero_and_underflowing_gradients_give_finite_steps(dtype, config: dict) -> None:
+    # |g| = 1e-200 (float64) or 1e-25 (float32): (1 - alpha) g^2 underflows to 0, and with the
+    # documented eps = 0 the step used to be g / 0 = -inf (PyTorch gives -inf too, NaN for g = 0)
+    tiny = 1e-200 if dtype == np.float64 else 1e-25
+    g = np.array([tiny, -tiny, 0.0, 1.0], dtype=dtype)
+    p, s = rmsprop_step(np.ones(4, dtype), g, {}, lr=0.1, alpha=0.75, eps=0.0, **config)
+    # step 1 is the same for every non-zero gradient, whatever its size: lr sign(g) / sqrt(1 - alpha)
+    # plain (= 0.2), and lr sign(g) / sqrt((1 - alpha) alpha) centered; no gradient, no step
+    step = 0.1 / math.sqrt(0.25 * (0.75 if config.get("centered") else 1.0))
+    assert p.dtype == dtype
+    np.testing.assert_allclose(p, [1 - step, 1 + step, 1.0, 1 - step], rtol=4 * np.finfo(dtype).eps)
+    for k in range(2, 8):
+        p, s = rmsprop_step(p, g * k, s, lr=0.1, alpha=0.75, eps=0.0, **config)
+        assert np.all(np.isfinite(p))
+
+
+def test_state_is_validated() -> None:
+    with pytest.raises(TypeError, match=r"state\['step'\] must be an integer, got str"):
+        rmsprop_step([1.0], [1.0], {"step": "1"})
+    with pytest.raises(ValueError, match=r"state\['step'\] must be an integer >= 0, got -2"):
+        rmsprop_step([1.0], [1.0], {"step": -2, "square_avg": [1.0]})
+    with pytest.raises(ValueError, match="state has step = 2 but no 'square_avg'"):
+        rmsprop_step([1.0], [1.0], {"step": 2})
+    with pytest.raises(ValueError, match=r"state\['square_avg'\] .* cannot be negative, found -0.5"):
+        rmsprop_step([1.0], [1.0], {"step": 1, "square_avg": [-0.5]})
+
+
 # ---------------------------------------------------------------- bad input
 def test_bad_input() -> None:
     with pytest.raises(ValueError, match=r"grad must have the same shape as param: param has shape \(1,\), grad has shape \(2,\)"):

@@ -92,6 +92,27 @@ def test_overflow_is_reported_as_inf_without_warnings(dtype) -> None:
     assert norms.dtype == dtype and norms[-1] == 1 and np.isinf(norms[0])
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_overflow_is_inf_not_nan_with_mixed_signs(dtype) -> None:
+    # W = c H with H = [[1, 1], [1, -1]]: H^T H = 2 I, so each layer back multiplies the gradient's
+    # norm by c sqrt 2 exactly: ||dL/dh_l|| = sqrt 2 (c sqrt 2)^(L - l). Once that passes the
+    # dtype's range, the gradient holds inf of both signs, and the next product inf - inf used
+    # to make the reported norm NaN instead of the documented inf
+    log2_c = 330 if dtype == np.float64 else 40
+    w = (2.0**log2_c * np.array([[1.0, 1.0], [1.0, -1.0]])).astype(dtype)
+    L = 6
+    norms = layer_gradient_norms(np.ones((1, 2), dtype), [w] * L, np.ones((1, 2), dtype), "linear")
+    # the exact norms in log2 (the largest is beyond float64 too): 1/2 + (L - l) (log2 c + 1/2)
+    log2_exact = 0.5 + np.arange(L, -1, -1.0) * (log2_c + 0.5)
+    representable = log2_exact < np.log2(np.finfo(dtype).max)
+    assert norms.dtype == dtype and not representable.all() and representable[-3:].all()
+    np.testing.assert_array_equal(norms[~representable], np.inf)
+    np.testing.assert_allclose(norms[representable], 2.0 ** log2_exact[representable], rtol=4 * np.finfo(dtype).eps)
+    # relu through the same stack: no NaN either, the overflowing norms are inf
+    relu_norms = layer_gradient_norms(np.ones((1, 2), dtype), [w] * L, np.ones((1, 2), dtype), "relu")
+    assert not np.isnan(relu_norms).any() and np.isinf(relu_norms[0])
+
+
 def test_dtype_and_nan() -> None:
     ws = [np.eye(2, dtype=np.float32)]
     assert layer_gradient_norms(np.ones((1, 2), dtype=np.float32), ws, np.ones((1, 2), dtype=np.float32)).dtype == np.float32

@@ -199,6 +199,13 @@ def test_grad_out_must_be_a_scalar() -> None:
         l1_penalty_backward(np.ones(2), np.ones(2), lam=1.0)
 
 
+def test_lasso_refuses_a_design_whose_curvature_overflows() -> None:
+    # sigma_max(X) = 1e300: L = sigma_max^2 / n overflows, the step 1 / L is 0, and ISTA used to
+    # return its starting point [0, 0] as the solution (the second coefficient should be 2)
+    with pytest.raises(ValueError, match=r"X is too large for ISTA: its largest singular value 1e\+300 squared"):
+        lasso_ista(np.array([[1e300, 0.0], [0.0, 1.0]]), [3.0, 3.0], lam=0.5)
+
+
 def test_lasso_rejects_bad_shapes() -> None:
     with pytest.raises(ValueError, match=r"X must be a 2-D array \(n, p\) with n >= 1, got shape \(3,\)"):
         lasso_ista(np.ones(3), np.ones(3), lam=0.1)

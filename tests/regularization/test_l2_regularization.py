@@ -125,6 +125,31 @@ def test_ridge_with_zero_lam_is_least_squares() -> None:
     np.testing.assert_allclose(ridge_regression(X, y, 0.0), np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-12)
 
 
+def test_ridge_with_zero_lam_and_dependent_columns_is_the_minimum_norm_least_squares() -> None:
+    # columns 2 and 3 equal, column 4 = column 0 + column 1: X^T X is singular, and lam = 0 used
+    # to raise a bare LinAlgError from np.linalg.solve. The least-squares solutions form a line;
+    # the one of least norm is np.linalg.lstsq's, and it is the limit of ridge as lam -> 0+
+    X, y = regression_problem(2, n=30, p=4)
+    X = np.column_stack([X, X[:, 3], X[:, 0] + X[:, 1]])
+    w = ridge_regression(X, y, lam=0.0)
+    lstsq = np.linalg.lstsq(X, y, rcond=None)[0]
+    # both are backward stable: they agree to a few eps times cond(X) (the non-zero singular values)
+    s = np.linalg.svd(X, compute_uv=False)
+    tol = 64 * np.finfo(np.float64).eps * s[0] / s[s > 1e-8 * s[0]][-1] * np.linalg.norm(lstsq)
+    np.testing.assert_allclose(w, lstsq, rtol=0, atol=tol)
+    # ridge for a tiny lam moves from it by O(lam), continuously
+    np.testing.assert_allclose(ridge_regression(X, y, lam=1e-10), w, rtol=0, atol=1e-7)
+    # a single all-zero feature: its coefficient is 0 (nothing to fit), not a division by 0
+    np.testing.assert_array_equal(ridge_regression(np.zeros((3, 1)), [1.0, 2.0, 3.0], lam=0.0), [0.0])
+
+
+def test_ridge_with_a_huge_column_keeps_its_tiny_coefficient() -> None:
+    # X = diag(1e300, 1), lam = 0.5, n = 2: w_0 = 1e300 * 3 / (1e600 + n lam) = 3e-300 exactly
+    # enough, representable; the filter s / (s^2 + n lam) overflowed s^2 and gave 0
+    w = ridge_regression(np.array([[1e300, 0.0], [0.0, 1.0]]), [3.0, 1.0], lam=0.5)
+    np.testing.assert_allclose(w, [3e-300, 1.0 / 2.0], rtol=4 * np.finfo(np.float64).eps)
+
+
 def test_ridge_inputs_are_never_modified() -> None:
     X, y = regression_problem(0)
     X.setflags(write=False)

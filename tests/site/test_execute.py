@@ -218,3 +218,23 @@ def test_an_edit_in_the_same_second_to_the_same_length_is_seen(tree: Path, monke
         build.page = "p.md"
         outputs.append(build.session(block).run(block))
     assert outputs == ["5\n", "7\n"]
+
+
+def test_a_module_edited_during_a_build_is_recorded_as_the_build_imported_it(tree: Path) -> None:
+    """A module is imported once per build. When it is saved again after a page imported it, a
+    later page still runs the imported version: its output must not be recorded as coming from the
+    new source (it was, before the build's sources were snapshot; that left a stale cache entry)."""
+    module = tree / "pkg" / "b.py"
+    module.write_text("def g():\n    return 5\n\ndef h():\n    return 2\n")
+    execute.fresh_imports(tree, ("pkg",))  # the build begins
+    build = Build(tree / "cache", temporary=True)
+    outputs = []
+    for page, session in (("one.md", "one"), ("two.md", "two")):
+        block = Block("from pkg.b import g\nprint(g())", session)
+        build.page = page
+        runner = build.session(block)
+        outputs.append(runner.run(block))
+        if page == "one.md":  # saved while the build goes on
+            module.write_text("def g():\n    return 7\n\ndef h():\n    return 2\n")
+    assert outputs == ["5\n", "5\n"]  # the module as imported
+    assert not runner.dependencies.fresh({})  # so the next build runs page two again

@@ -3,6 +3,8 @@ bad input, scikit-learn's PolynomialFeatures and LinearRegression, numpy's polyf
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -42,13 +44,38 @@ def test_hand_fits() -> None:
 
 
 def test_more_coefficients_than_points_gives_the_minimum_norm_interpolant() -> None:
-    # two points, degree 3: infinitely many cubics pass through them; lstsq returns the one of
-    # least norm, which is Phi^T (Phi Phi^T)^-1 y
+    # two points, degree 3: infinitely many cubics pass through them. Like np.polyfit, the fit
+    # scales each column of Phi to unit norm, Psi = Phi D^-1, and returns the interpolant whose
+    # scaled coefficients c = D w have least norm: c = Psi^T (Psi Psi^T)^-1 y
     x, y = np.array([-0.5, 0.5]), np.array([1.0, 2.0])
     phi = polynomial_features(x, 3)
+    d = np.linalg.norm(phi, axis=0)
+    psi = phi / d
     w = polynomial_fit(x, y, 3)
     np.testing.assert_allclose(phi @ w, y, atol=1e-14)
-    np.testing.assert_allclose(w, phi.T @ np.linalg.solve(phi @ phi.T, y), atol=1e-14)
+    np.testing.assert_allclose(w, psi.T @ np.linalg.solve(psi @ psi.T, y) / d, atol=1e-14)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.RankWarning)  # polyfit warns: 2 points, 4 coefficients
+        np.testing.assert_allclose(w, np.polyfit(x, y, 3)[::-1], atol=1e-14)
+
+
+@pytest.mark.parametrize("degree", [1, 2, 3, 4, 5])
+def test_inputs_far_from_zero_keep_every_direction(degree: int) -> None:
+    # x in [2000, 2001]: the columns 1, x, ..., x^5 of Phi span 1 .. 3e16. Unscaled, the SVD's
+    # cutoff eps * N * s_max dropped a direction the data determines, and the cubic fit's residual
+    # was 1.156 (worse than the quadratic's) where np.polyfit, which scales the columns, has 0.310.
+    # Our least residual must be the same problem's, up to the rounding of evaluating Phi @ w in
+    # the monomial basis: about eps * |Phi| |w| per row, summed over degree + 1 terms
+    rng = np.random.default_rng(0)
+    x = 2000 + np.linspace(0, 1, 20)
+    y = np.sin(5 * (x - 2000)) + 0.01 * rng.normal(size=20)
+    phi = polynomial_features(x, degree)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.RankWarning)  # "may be poorly conditioned"
+        ref = np.polyfit(x, y, degree)[::-1]
+    rounding = (degree + 1) * np.finfo(np.float64).eps * np.linalg.norm(np.abs(phi) @ np.abs(ref))
+    residual = np.linalg.norm(phi @ polynomial_fit(x, y, degree) - y)
+    assert residual <= np.linalg.norm(phi @ ref - y) + rounding
 
 
 def test_several_target_columns_are_fitted_independently() -> None:

@@ -3,6 +3,8 @@ whitespace is content (pre, textarea, script, style)."""
 
 from __future__ import annotations
 
+import re
+
 from site_tools.lean import squeeze
 
 
@@ -23,3 +25,15 @@ def test_runs_without_a_newline_and_text_are_left_alone() -> None:
     html = "<p>a  b\t c</p> <span>x</span>"
     assert squeeze(html) == html
     assert squeeze("one \n\n two") == "one\ntwo"
+
+
+def test_highlighted_code_keeps_its_text_and_colours_in_fewer_spans() -> None:
+    pre = ('<pre><span></span><code><span class="k">def</span><span class="w"> </span><span class="nf">f</span>'
+           '<span class="p">():</span>\n<span class="w">    </span><span class="sd">"""One.</span>\n\n'
+           '<span class="sd">    Two.</span>\n<span class="sd">    """</span>\n</code></pre>')
+    lean = squeeze(pre)
+    assert lean == ('<pre><span></span><code><span class="k">def</span> <span class="nf">f</span>'
+                    '<span class="p">():</span>\n    <span class="sd">"""One.\n\n    Two.\n    """</span>\n</code></pre>')
+    assert re.sub(r"<[^>]+>", "", lean) == re.sub(r"<[^>]+>", "", pre)  # the same text
+    # outside <pre> neighbouring spans stay as they are
+    assert squeeze('<p><span class="k">a</span> <span class="k">b</span></p>') == '<p><span class="k">a</span> <span class="k">b</span></p>'

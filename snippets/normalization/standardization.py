@@ -84,6 +84,9 @@ def standardize(x: ArrayLike, axis: int = 0) -> np.ndarray:
     eps = np.finfo(np.float64).eps
     constant = var <= n * eps * var + (n * mean * eps) ** 2
     scale = np.where(constant, 1.0, np.ldexp(np.sqrt(np.where(constant, 1.0, var)), e))
+    # a spread below the smallest subnormal (x = [5e-324, 0]) underflows to 0 when scaled back:
+    # scale 1 too, as scikit-learn's scale of 0 becomes 1 (the feature is centred only)
+    scale = np.where(scale == 0, 1.0, scale)
     mean = np.ldexp(mean, e)
     # centre, then divide (each step rounded to x's dtype, as scikit-learn's in-place updates are)
     centred = (z - mean).astype(x.dtype)

@@ -46,7 +46,8 @@ def test_an_open_page_follows_prose_and_module_edits(browser, tmp_path: Path) ->
 
         module = project / "snippets" / "activations" / "sigmoid.py"
         module.write_text(module.read_text(encoding="utf-8").replace(
-            "    return num\n", "    return num * 0 + 0.125  # edited while the page was open\n"), encoding="utf-8")
+            "    return map_blocks(sigmoid_block, np.empty(x.shape, x.dtype), x, scratch=1)\n",
+            "    return np.full(x.shape, 0.125, x.dtype)  # edited while the page was open\n"), encoding="utf-8")
         page.wait_for_function("() => document.body?.innerText.includes('[0.125 0.125 0.125 0.125 0.125]')",
                                timeout=300_000)
         text = page.inner_text("body")

@@ -181,3 +181,9 @@ def test_matches_scikit_learn_float32(kind) -> None:
     std = np.where(std > 0, std, 1.0)
     for j in range(x.shape[1]):
         assert_matches(ours[:, j], ref[:, j], np.float32, scale=float(np.abs(x64[:, j]).max() / std[j] + 3))
+
+
+def test_a_spread_below_the_smallest_subnormal_is_only_centred() -> None:
+    # found by hypothesis: the standard deviation of [5e-324, 0] underflows to 0 when scaled back
+    x = np.array([[5e-324], [0.0]])
+    np.testing.assert_array_equal(standardize(x), sklearn_standardize(x))

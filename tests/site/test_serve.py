@@ -23,8 +23,10 @@ from benchmarks.build import copy_project  # what a build reads, at a new path
 pytestmark = pytest.mark.site
 
 PAGE = "activations/sigmoid/"
-OLD = "    return num\n"  # the last line of sigmoid()
-NEW = "    return num * 0 + 0.125  # edited while serving\n"
+OLD = "    return map_blocks(sigmoid_block, np.empty(x.shape, x.dtype), x, scratch=1)\n"  # the last line of sigmoid()
+NEW = "    return np.full(x.shape, 0.125, x.dtype)  # edited while serving\n"
+OLD_BACKWARD = "        np.multiply(g, e, out=dx)\n"  # the last step of sigmoid_backward's block
+NEW_BACKWARD = "        np.multiply(g, 0.0, out=dx)  # edited while serving\n"
 
 
 def free_port() -> int:
@@ -55,7 +57,7 @@ def wait_for(url: str, condition, timeout: float, server: subprocess.Popen) -> s
 def test_serve_reexecutes_edited_snippets(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     module = project / "snippets" / "activations" / "sigmoid.py"
-    assert OLD in module.read_text(encoding="utf-8")
+    assert OLD in module.read_text(encoding="utf-8") and OLD_BACKWARD in module.read_text(encoding="utf-8")
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/{PAGE}"
@@ -68,13 +70,14 @@ def test_serve_reexecutes_edited_snippets(tmp_path: Path) -> None:
     try:
         before = wait_for(url, lambda html: "0.9526" in html, 900, server)
         assert "edited while serving" not in before
-        module.write_text(module.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
+        module.write_text(module.read_text(encoding="utf-8").replace(OLD, NEW).replace(OLD_BACKWARD, NEW_BACKWARD),
+                          encoding="utf-8")
         # the shown source and the executed output of the worked example both change
         after = wait_for(url, lambda html: "edited while serving" in html, 900, server)
         assert "[0.125 0.125 0.125 0.125 0.125]" in after
         assert "0.9526" not in after
         # a page that only calls sigmoid_backward in a plot (no source of it shown) is fresh too: with
-        # sigmoid constant, σ′ = σ(1 - σ) is constant, so its dashed curve (series 3) is a flat line
+        # sigmoid_backward edited to return zeros, its dashed curve (series 3) is a flat line
         relu = wait_for(f"http://127.0.0.1:{port}/activations/relu/", lambda html: True, 60, server)
         curve = re.search(r'<path d="([^"]+)"[^>]*stroke: var\(--gl-plot-3\)', relu)
         assert curve is not None

@@ -24,8 +24,9 @@ EDITS = [
     {"name": "prose", "path": "docs/activations/relu.md", "old": "## Intuition",
      "new": "A sentence added by the serve-loop test.\n\n## Intuition"},
     # a module: its source shown on pages, the standalone files and the outputs that use it change
-    {"name": "module", "path": "snippets/activations/sigmoid.py", "old": "    return num\n",
-     "new": "    return num * 0 + 0.125  # edited by the serve-loop test\n"},
+    {"name": "module", "path": "snippets/activations/sigmoid.py",
+     "old": "    return map_blocks(sigmoid_block, np.empty(x.shape, x.dtype), x, scratch=1)\n",
+     "new": "    return np.full(x.shape, 0.125, x.dtype)  # edited by the serve-loop test\n"},
     # front matter: another page's related-terms line, the A-Z index and the abbreviations change
     {"name": "front matter", "path": "docs/activations/tanh.md", "old": "summary: ",
      "new": "summary: Edited by the serve-loop test. "},

@@ -56,6 +56,7 @@ if str(ROOT) not in sys.path:
 from benchmarks._text import table, write_json  # noqa: E402
 from benchmarks.build import add_copies, copy_project  # noqa: E402
 from site_tools.catalog import load_terms  # noqa: E402
+from site_tools.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 GOAL_PAGE_KB = 90  # median term page
@@ -65,15 +66,6 @@ GOAL_FIRST_QUERY_MS = 300  # the first query after a page load (waits for the in
 GOAL_SEARCH_MS = 50  # from the last keystroke to the results
 KB = 1000  # sizes in kB (10^3 bytes), as a browser's network panel shows them
 GZIP_LEVEL = 6
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WARM_UP_QUERY = "sigmoid"
 
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)

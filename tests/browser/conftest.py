@@ -17,19 +17,13 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",  # without these Chromium calls outside hosts on start
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from site_tools.chromium import CHROMIUM, CHROMIUM_ARGS
+
 LOCAL = "http://127.0.0.1:"
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+    for candidate in (os.environ.get("CHROMIUM_PATH"), CHROMIUM, shutil.which("chromium")):
         if candidate and Path(candidate).is_file():
             return candidate
     return None

@@ -38,6 +38,14 @@ class Term:
     formula: str = ""  # the key formula in LaTeX, for the cheat sheet (rendered to MathML like the rest)
     abbr: tuple[tuple[str, str], ...] = ()  # optional explicit expansions, e.g. (("BCE", "binary cross-entropy"),)
     misspellings: tuple[str, ...] = ()  # optional: indexed for search, not shown on the page
+    zh_summary: str = ""  # the Chinese page's summary (docs/<family>/<slug>.zh.md), once it exists
+
+    def title_in(self, lang: str) -> str:
+        """The page title in an edition: the Chinese page is titled by the first Chinese name."""
+        return self.zh[0] if lang == "zh" else self.title
+
+    def summary_in(self, lang: str) -> str:
+        return (self.zh_summary or self.summary) if lang == "zh" else self.summary
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -70,9 +78,19 @@ def read_front_matter(path: Path) -> dict:
     return yaml.safe_load(text[4:end]) or {}
 
 
+LANGUAGES = ("en", "zh")  # the site's editions; English is the default, at the root of the site
+TRANSLATED = tuple(lang for lang in LANGUAGES if lang != "en")  # their pages: <name>.<lang>.md
+
+
 def is_term_page(relative: Path) -> bool:
-    """docs/<family>/<slug>.md, excluding section index pages."""
-    return len(relative.parts) == 2 and relative.suffix == ".md" and relative.stem != "index"
+    """docs/<family>/<slug>.md (the English page), excluding section index pages and translations."""
+    return len(relative.parts) == 2 and relative.suffix == ".md" and relative.stem != "index" and "." not in relative.stem
+
+
+def translation(page: Path | str, lang: str) -> str:
+    """The docs-relative path of a page's twin in ``lang``: ``a/b.md`` -> ``a/b.zh.md``."""
+    page = str(page)
+    return page if lang == "en" else f"{page.removesuffix('.md')}.{lang}.md"
 
 
 def _as_tuple(value, key: str, where: str) -> tuple[str, ...]:
@@ -105,6 +123,17 @@ def _formula(value, where: str) -> str:
     return value.strip()
 
 
+def _zh_summary(path: Path) -> str:
+    """The ``summary`` of a term's Chinese page ("" while there is none; tests/test_zh_parity.py
+    fails for a term without one)."""
+    if not path.is_file():
+        return ""
+    summary = read_front_matter(path).get("summary", "")
+    if not isinstance(summary, str) or "\n" in summary.strip():
+        raise CatalogError(f"docs/{path.parent.name}/{path.name}: 'summary' must be one line, got {summary!r}")
+    return summary.strip()
+
+
 def load_terms(docs: Path = DOCS) -> dict[str, Term]:
     """Every term page under ``docs``, keyed by slug, with its front matter checked."""
     terms: dict[str, Term] = {}
@@ -134,6 +163,7 @@ def load_terms(docs: Path = DOCS) -> dict[str, Term]:
             related=tuple(meta["related"] or ()),
             abbr=_as_abbr(meta.get("abbr", {}), where),
             misspellings=_as_tuple(meta.get("misspellings", []), "misspellings", where) if meta.get("misspellings") else (),
+            zh_summary=_zh_summary(path.with_suffix(".zh.md")),
         )
     for term in terms.values():
         unknown = [slug for slug in term.related if slug not in terms]

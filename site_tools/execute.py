@@ -58,6 +58,7 @@ from typing import Any
 from markdown_exec import ExecutionError, base_format, code_block, validator
 
 from site_tools.depends import ROOT, Dependencies, data_path, digest, snapshot_sources
+from site_tools.i18n import canonical
 
 CACHE = ROOT / ".cache" / "exec"
 LOG = ROOT / ".cache" / "exec-log.json"
@@ -130,8 +131,10 @@ class Block:
 
 
 def key_of(page: str, blocks: list[Block]) -> str:
-    """The cache key of the last of ``blocks``: page, session and every block so far."""
-    data = [FORMAT, page, blocks[-1].session, [[b.code, b.id, b.returncode, list(b.options)] for b in blocks]]
+    """The cache key of the last of ``blocks``: page, session and every block so far. A translated
+    page counts as its English page (site_tools/i18n.py): a block whose code is the same on both
+    runs once."""
+    data = [FORMAT, canonical(page), blocks[-1].session, [[b.code, b.id, b.returncode, list(b.options)] for b in blocks]]
     return digest(json.dumps(data).encode("utf-8"))
 
 
@@ -303,6 +306,7 @@ class Build:
 
 
 _build: Build | None = None
+_temporary: Path | None = None  # with the cache off: the folder the editions of one site build share
 
 
 def outputs(page: str) -> list[tuple[str, str]]:
@@ -321,28 +325,35 @@ def unchanged(outputs: list[tuple[str, str]]) -> bool:
     return True
 
 
-def begin() -> None:
-    """``on_pre_build``: a new build's state (the cache folder, or a temporary one)."""
-    global _build
+def begin(first: bool = True) -> None:
+    """``on_pre_build``: a new build's state (the cache folder, or a temporary one). ``first``: the
+    first (English) edition of a site build; a later edition (site_tools/i18n.py) keeps using the
+    first one's temporary folder, so that with the cache off a block is still run once per site."""
+    global _build, _temporary
     end()
     if cache_enabled():
         _build = Build(CACHE, temporary=False)
-    else:
-        _build = Build(Path(tempfile.mkdtemp(prefix="glossary-exec-")), temporary=True)
+        return
+    if first or _temporary is None:
+        _temporary = Path(tempfile.mkdtemp(prefix="glossary-exec-"))
+    _build = Build(_temporary, temporary=True)
 
 
-def end(failed: bool = False) -> None:
-    """``on_post_build`` / ``on_build_error``: write the log, tidy the cache, forget the build."""
-    global _build
+def end(failed: bool = False, first: bool = True, last: bool = True) -> None:
+    """``on_post_build`` / ``on_build_error``: write the log, tidy the cache, forget the build.
+    ``first`` / ``last``: this build is the first / last edition of a site build (site_tools/i18n.py);
+    a later edition's blocks join the first one's in the log."""
+    global _build, _temporary
     build, _build = _build, None
     if build is None:
         return
-    if build.temporary:
+    if build.temporary and (last or failed):
         shutil.rmtree(build.folder, ignore_errors=True)
-    elif not failed:
+        _temporary = None
+    elif not build.temporary and not failed:
         _tidy(build)
     if not failed:
-        _write_log(build)
+        _write_log(build, append=not first)
 
 
 def _tidy(build: Build) -> None:
@@ -355,15 +366,21 @@ def _tidy(build: Build) -> None:
             path.unlink(missing_ok=True)
 
 
-def _write_log(build: Build) -> None:
+def _write_log(build: Build, append: bool = False) -> None:
     ran = [e for e in build.events if e[0] == "ran"]
     cached = [e for e in build.events if e[0] == "cached"]
     workers = sum(1 for e in ran if e[1] == "worker")
+    earlier = {"ran": [], "cached": []}
+    if append:
+        try:
+            earlier = json.loads(LOG.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
     LOG.parent.mkdir(parents=True, exist_ok=True)
     LOG.write_text(json.dumps({
         "cache": "off" if build.temporary else str(CACHE.relative_to(ROOT)),
-        "ran": [{"page": page, "id": id_, "where": where} for _, where, page, id_ in ran],
-        "cached": [{"page": page, "id": id_} for _, _, page, id_ in cached],
+        "ran": earlier["ran"] + [{"page": page, "id": id_, "where": where} for _, where, page, id_ in ran],
+        "cached": earlier["cached"] + [{"page": page, "id": id_} for _, _, page, id_ in cached],
     }, indent=1), encoding="utf-8")
     log.info(
         "execution cache: %d python blocks ran (%d of them in worker processes); pages took %d outputs from %s",
@@ -393,11 +410,14 @@ def register(config) -> None:
     """``on_config``, after markdown-exec's: our runner behind markdown-exec's python fence."""
     fences = config["mdx_configs"].get("pymdownx.superfences", {}).get("custom_fences", [])
     python = [fence for fence in fences if fence.get("name") == "python"]
-    if len(python) != 1 or python[0].get("validator") is not validator:
+    if not python or any(fence.get("validator") is not validator for fence in python):
         raise RuntimeError(
-            "site_tools.execute: expected markdown-exec's one python fence in pymdownx.superfences "
+            "site_tools.execute: expected markdown-exec's python fence in pymdownx.superfences "
             f"(plugin `markdown-exec` with `languages: [python]`), found {python!r}"
         )
+    # markdown-exec adds its fence in every on_config, and mkdocs-static-i18n runs the whole build
+    # (on_config included) again for each further edition: keep one, ours
+    fences[:] = [fence for fence in fences if fence not in python[1:]]
     python[0]["format"] = format_python
 
 

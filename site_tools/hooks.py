@@ -48,8 +48,8 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
-from site_tools import a11y, execute, incremental, lean, render  # noqa: E402
-from site_tools.catalog import CatalogError, Term, jieba_user_dict, load_terms  # noqa: E402
+from site_tools import a11y, execute, i18n, incremental, lean, render  # noqa: E402
+from site_tools.catalog import CatalogError, Term, jieba_user_dict, load_terms, translation  # noqa: E402
 from site_tools.mathml import render_math  # noqa: E402
 from site_tools.search import leave_out_of_index, search_fields, vocabulary  # noqa: E402
 
@@ -100,18 +100,40 @@ def on_pre_build(config):
         sys.path.insert(0, str(ROOT))
     linecache.checkcache()  # inspect.getsource (standalone files) must read the files as they are now
     execute.fresh_imports()
-    execute.begin()
+    execute.begin(first=i18n.is_first_edition(config))
     execute.register(config)
 
 
+def _generated_page(config, src_uri: str, content: str, lang: str) -> File:
+    """A page made by the build, in the edition ``lang``: ``<path>.md`` at its usual URL, or
+    ``<path>.<lang>.md`` under ``<lang>/`` (where mkdocs-static-i18n puts a translated page)."""
+    english = File.generated(config, src_uri, content=content)
+    twins = {i18n.DEFAULT: english}
+    for other in i18n.TRANSLATED:
+        twin = File.generated(config, translation(src_uri, other), content=content)
+        twin.dest_uri = f"{other}/{english.dest_uri}"
+        twin.name = english.name  # "index", so that Material takes a family page as its section's index
+        twins[other] = twin
+    for twin in twins.values():
+        twin.alternates = twins  # what mkdocs-static-i18n's sitemap.xml reads of every page
+    return twins[lang]
+
+
+@event_priority(-200)  # after mkdocs-static-i18n's on_files, which rebuilds every File from its source
 def on_files(files, config):
+    lang = i18n.build_language(config)
+    generated = []
     for family in sorted({term.family for term in TERMS.values()}):
         src_uri = f"{family}/index.md"
         if files.get_file_from_path(src_uri) is None:
-            files.append(File.generated(config, src_uri, content=render.family_page(TERMS, family)))
+            generated.append(_generated_page(config, src_uri, render.family_page(TERMS, family, lang), lang))
     if files.get_file_from_path(render.CHEAT_SHEET) is None:
-        files.append(File.generated(config, render.CHEAT_SHEET, content=render.cheat_sheet(TERMS)))
-    # each term's standalone file, published next to its page: <family>/<slug>/<module>.py
+        generated.append(_generated_page(config, render.CHEAT_SHEET, render.cheat_sheet(TERMS, lang), lang))
+    for file in generated:
+        files.append(file)
+    i18n.register_generated(config, lang, generated)
+    # each term's standalone file, published next to its English page: <family>/<slug>/<module>.py
+    # (both editions link the one file)
     from snippets._standalone import standalone_source  # imported here: on_pre_build purged it
 
     STANDALONE.clear()
@@ -140,9 +162,13 @@ def on_env(env, config, files):
     return env
 
 
-@event_priority(-100)  # after the search plugin has indexed the page
+@event_priority(-100)  # after the search plugin has indexed the page and the i18n plugin set its links
 def on_page_context(context, page, config, nav):
     incremental.converted(page, _search_plugin(config))
+    if config.plugins.get("i18n") is not None:
+        # the language selector: this page's twin (the plugin sets it as an attribute, which is what
+        # the template reads first)
+        config.extra.alternate = config.extra["alternate"] = i18n.alternates(page.url)
     return context
 
 
@@ -152,32 +178,36 @@ def on_build_error(error):
 
 
 def on_page_markdown(markdown, page, config, files):
-    src = page.file.src_uri
+    lang = i18n.page_language(page.file.src_uri)
+    src = i18n.canonical(page.file.src_uri)  # the English page's path: links are written from it
     for marker, generate in MARKERS.items():
         if marker in markdown:
-            markdown = markdown.replace(marker, generate(TERMS, src))
+            markdown = markdown.replace(marker, generate(TERMS, src, lang))
     term = TERMS.get(Path(src).stem)
     if term is not None and term.page == src:
         from snippets._standalone import standalone_definitions
 
         definitions = standalone_definitions(term.module, STANDALONE.get(term.module))
-        markdown = render.with_generated_sections(TERMS, term, markdown, definitions)
+        markdown = render.with_generated_sections(TERMS, term, markdown, definitions, lang)
     return f"{markdown}\n\n{render.abbreviation_definitions(TERMS)}\n"
 
 
 def on_page_content(html, page, config, files):
     execute.leave(page)
-    return a11y.mark_chinese(leave_out_of_index(render_math(html)))
+    html = leave_out_of_index(render_math(html))
+    # an English page marks its Chinese names; a Chinese page is lang="zh" as a whole
+    return a11y.mark_chinese(html) if i18n.page_language(page.file.src_uri) == i18n.DEFAULT else html
 
 
 def on_post_page(output, page, config):
+    output = i18n.search_base(output, i18n.build_language(config))
     return lean.squeeze(a11y.name_search_dialog(output))
 
 
 @event_priority(100)  # before the search plugin's on_post_build, which writes the index
 def on_post_build(config):
     incremental.finish()
-    execute.end()
+    execute.end(first=i18n.is_first_edition(config), last=i18n.is_last_edition(config))
     search = _search_plugin(config)
     incremental.merge_search(search)
     if search is None or not getattr(search, "search_index", None):
@@ -185,10 +215,13 @@ def on_post_build(config):
     index = search.search_index  # Material 9.8's SearchIndex; entries are plain dicts
     separator = re.compile(search.config["separator"])
     url_suffix = "/" if config["use_directory_urls"] else ".html"  # .html: the offline bundle (dev.py bundle)
+    lang = i18n.build_language(config)
     terms = {
-        term.page.removesuffix(".md") + url_suffix: ((term.title, *term.aliases, *term.zh), term.misspellings)
+        i18n.url_in(term.page.removesuffix(".md") + url_suffix, lang): (
+            (term.title, *term.aliases, *term.zh), term.misspellings)
         for term in TERMS.values()
     }
     fields = search_fields(terms, vocabulary(index.entries, separator), index._segment_chinese, separator)
     for entry in index.entries:
         entry.update(fields.get(entry["location"], {}))
+

@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path, PurePosixPath
 
 from site_tools.catalog import ROOT, Term, abbreviations, family_description
+from site_tools.i18n import FAMILIES_ZH, initial, pinyin_key
 from site_tools.search import SEARCH_EXCLUDED_HEADING
 
 INCLUDE = re.compile(r'--8<-- "([^":]+\.py):([^"]+)"')
@@ -38,26 +39,38 @@ def link(from_page: str, to_page: str) -> str:
     return "../" * depth + to_page
 
 
-def family_title(family: str) -> str:
+def family_title(family: str, lang: str = "en") -> str:
+    if lang == "zh":
+        return FAMILIES_ZH[family][0]
     return family.replace("-", " ").capitalize()
 
 
-def header(term: Term) -> str:
+def family_blurb(family: str, lang: str = "en") -> str:
+    return FAMILIES_ZH[family][1] if lang == "zh" else family_description(family)
+
+
+def header(term: Term, lang: str = "en") -> str:
     """The title and the names line that opens every term page."""
     parts = []
-    if term.aliases:
-        parts.append("**Also known as** " + ", ".join(term.aliases))
-    parts.append("**中文**：" + "、".join(term.zh))
-    return f"# {term.title}\n\n{' · '.join(parts)}\n{{: .gl-names }}\n\n"
+    if lang == "zh":
+        parts.append("**英文**：" + ", ".join((term.title, *term.aliases)))
+        if term.zh[1:]:
+            parts.append("**又称**" + "、".join(term.zh[1:]))
+    else:
+        if term.aliases:
+            parts.append("**Also known as** " + ", ".join(term.aliases))
+        parts.append("**中文**：" + "、".join(term.zh))
+    return f"# {term.title_in(lang)}\n\n{' · '.join(parts)}\n{{: .gl-names }}\n\n"
 
 
-def related_section(terms: dict[str, Term], term: Term) -> str:
+def related_section(terms: dict[str, Term], term: Term, lang: str = "en") -> str:
     if not term.related:
         return ""
-    lines = [f"## Related terms {SEARCH_EXCLUDED_HEADING}", ""]
+    heading = "相关术语 {#related-terms" + SEARCH_EXCLUDED_HEADING[2:] if lang == "zh" else f"Related terms {SEARCH_EXCLUDED_HEADING}"
+    lines = [f"## {heading}", ""]
     for slug in term.related:
         other = terms[slug]
-        lines.append(f"- [{other.title}]({link(term.page, other.page)}) — {other.summary}")
+        lines.append(f"- [{other.title_in(lang)}]({link(term.page, other.page)}) — {other.summary_in(lang)}")
     return "\n".join(lines) + "\n\n"
 
 
@@ -66,12 +79,21 @@ def download_path(term: Term) -> str:
     return f"{term.family}/{term.slug}/{term.module.rsplit('.', 1)[1]}.py"
 
 
-def download_line(term: Term, helpers: list[str]) -> str:
+def download_line(term: Term, helpers: list[str], lang: str = "en") -> str:
     """The line under "Implementation" that says what a copied block needs and links the file.
 
     ``helpers`` are the definitions the standalone file has and the page does not show."""
     filename = download_path(term).rsplit("/", 1)[1]
-    link_md = f'[Download {filename}]({link(term.page, download_path(term))}){{: download="{filename}" }}'
+    label = "下载" if lang == "zh" else "Download"
+    link_md = f'[{label} {filename}]({link(term.page, download_path(term))}){{: download="{filename}" }}'
+    if lang == "zh":
+        if helpers:
+            needs = "、".join(f"`{name}`" for name in helpers)
+            text = (f"下面的代码块还调用了 {needs}，本页没有列出。**{link_md}**：本术语的全部代码连同这些"
+                    "辅助函数，只依赖 numpy，可以直接放进你的项目。")
+        else:
+            text = f"下面的代码块只需要 numpy。**{link_md}**：本术语的全部代码，一个文件。"
+        return f'!!! tip "复制这段代码"\n    {text}\n'
     if helpers:
         needs = ", ".join(f"`{name}`" for name in helpers)
         text = (f"The blocks below also call {needs}, not shown here. **{link_md}**: this term's "
@@ -81,52 +103,82 @@ def download_line(term: Term, helpers: list[str]) -> str:
     return f'!!! tip "Copying this code"\n    {text}\n'
 
 
+def _heading(section_id: str, english: str) -> re.Pattern:
+    """A ## heading line: the English text, or any text with ``{#section_id}`` (a translation)."""
+    return re.compile(rf"^## (?:{re.escape(english)}|[^\n]*\{{#{section_id}\}})[ \t]*$", re.M)
+
+
+IMPLEMENTATION = _heading("implementation", "Implementation")
+REFERENCES = _heading("references", "References")
+
+
 def with_generated_sections(
-    terms: dict[str, Term], term: Term, markdown: str, standalone: list[str]
+    terms: dict[str, Term], term: Term, markdown: str, standalone: list[str], lang: str = "en"
 ) -> str:
     """A term page's Markdown with its header on top, the download line under "Implementation",
     and "Related terms" before "References". ``standalone`` lists what the term's standalone
     file defines; whatever of it the page does not show is named in the download line."""
-    implementation = "\n## Implementation\n"
-    if implementation in markdown:
+    implementation = IMPLEMENTATION.search(markdown)
+    if implementation:
         shown = shown_definitions(markdown)
         helpers = [name for name in standalone if name not in shown]
-        markdown = markdown.replace(implementation, f"{implementation}\n{download_line(term, helpers)}\n", 1)
-    related = related_section(terms, term)
-    marker = "\n## References"
-    if marker in markdown:
-        head, tail = markdown.split(marker, 1)
-        body = f"{head}\n{related}{marker.lstrip()}{tail}"
+        end = implementation.end()
+        markdown = f"{markdown[:end]}\n\n{download_line(term, helpers, lang)}{markdown[end:]}"
+    related = related_section(terms, term, lang)
+    references = REFERENCES.search(markdown)
+    if references:
+        start = references.start()
+        body = f"{markdown[:start]}{related}{markdown[start:]}"
     else:
         body = f"{markdown}\n\n{related}"
-    return header(term) + body
+    return header(term, lang) + body
 
 
-def _row(term: Term, from_page: str, family: bool = True) -> str:
-    cells = [f"[{term.title}]({link(from_page, term.page)})", "、".join(term.zh)]
+def _row(term: Term, from_page: str, family: bool = True, lang: str = "en") -> str:
+    if lang == "zh":  # the Chinese name leads, the other Chinese names and the English one follow
+        cells = [f"[{term.title_in(lang)}]({link(from_page, term.page)})", "、".join(term.zh[1:]) or "—", term.title]
+    else:
+        cells = [f"[{term.title}]({link(from_page, term.page)})", "、".join(term.zh)]
     if family:
-        cells.append(f"[{family_title(term.family)}]({link(from_page, term.family + '/index.md')})")
-    cells.append(term.summary)
+        cells.append(f"[{family_title(term.family, lang)}]({link(from_page, term.family + '/index.md')})")
+    cells.append(term.summary_in(lang))
     return "| " + " | ".join(cells) + " |"
 
 
-def a_to_z(terms: dict[str, Term], from_page: str) -> str:
-    """Every term under its initial letter, each with its Chinese name, family and summary."""
+def _order(lang: str):
+    """Terms in an edition's reading order: A-Z by English title, or by the pinyin of the Chinese one."""
+    return (lambda t: pinyin_key(t.title_in("zh"))) if lang == "zh" else (lambda t: t.title.casefold())
+
+
+def _columns(lang: str, family: bool) -> str:
+    names = ["术语", "又称", "English"] if lang == "zh" else ["Term", "中文"]
+    names += (["术语族"] if lang == "zh" else ["Family"]) if family else []
+    names.append("一句话" if lang == "zh" else "In one line")
+    return "| " + " | ".join(names) + " |\n|" + " --- |" * len(names)
+
+
+def a_to_z(terms: dict[str, Term], from_page: str, lang: str = "en") -> str:
+    """Every term under its initial letter, each with its other names, family and summary. In
+    Chinese the letter is the initial of the Chinese name's pinyin (or its Latin first letter)."""
     by_letter: dict[str, list[Term]] = defaultdict(list)
     for term in terms.values():
-        initial = term.title[:1].upper()
-        by_letter[initial if initial.isascii() and initial.isalpha() else "#"].append(term)
+        if lang == "zh":
+            letter = initial(term.title_in(lang))
+        else:
+            letter = term.title[:1].upper()
+            letter = letter if letter.isascii() and letter.isalpha() else "#"
+        by_letter[letter].append(term)
     letters = sorted(by_letter)
     out = [" · ".join(f"[{letter}](#{'other' if letter == '#' else letter.lower()})" for letter in letters), ""]
     for letter in letters:
         anchor = "other" if letter == "#" else letter.lower()
-        out += [f"## {letter} {{#{anchor}}}", "", "| Term | 中文 | Family | In one line |", "| --- | --- | --- | --- |"]
-        out += [_row(t, from_page) for t in sorted(by_letter[letter], key=lambda t: t.title.casefold())]
+        out += [f"## {letter} {{#{anchor}}}", "", _columns(lang, family=True)]
+        out += [_row(t, from_page, lang=lang) for t in sorted(by_letter[letter], key=_order(lang))]
         out.append("")
     return "\n".join(out)
 
 
-def families_overview(terms: dict[str, Term], from_page: str) -> str:
+def families_overview(terms: dict[str, Term], from_page: str, lang: str = "en") -> str:
     """One line per family: link, number of terms, description."""
     counts: dict[str, int] = defaultdict(int)
     for term in terms.values():
@@ -134,31 +186,37 @@ def families_overview(terms: dict[str, Term], from_page: str) -> str:
     lines = []
     for family in sorted(counts):
         n = counts[family]
-        lines.append(
-            f"- [{family_title(family)}]({link(from_page, family + '/index.md')}) "
-            f"({n} term{'s' if n != 1 else ''}) — {family_description(family)}"
-        )
+        target = link(from_page, family + "/index.md")
+        if lang == "zh":
+            lines.append(f"- [{family_title(family, lang)}]({target})（{n} 个术语）— {family_blurb(family, lang)}")
+        else:
+            lines.append(
+                f"- [{family_title(family)}]({target}) "
+                f"({n} term{'s' if n != 1 else ''}) — {family_description(family)}"
+            )
     return "\n".join(lines)
 
 
-def family_page(terms: dict[str, Term], family: str) -> str:
-    """The generated ``docs/<family>/index.md``: a description and the family's terms A-Z."""
+def family_page(terms: dict[str, Term], family: str, lang: str = "en") -> str:
+    """The generated ``docs/<family>/index.md`` (or ``index.zh.md``): a description and the family's
+    terms, A-Z (in Chinese: by pinyin)."""
     page = f"{family}/index.md"
-    members = sorted((t for t in terms.values() if t.family == family), key=lambda t: t.title.casefold())
+    members = sorted((t for t in terms.values() if t.family == family), key=_order(lang))
+    footer = (f"全部术语：[术语索引]({link(page, 'a-z.md')})。" if lang == "zh"
+              else f"All families: [A–Z index]({link(page, 'a-z.md')}).")
     lines = [
         "---",
-        f"title: {family_title(family)}",
+        f"title: {family_title(family, lang)}",
         "---",
         "",
-        f"# {family_title(family)}",
+        f"# {family_title(family, lang)}",
         "",
-        family_description(family),
+        family_blurb(family, lang),
         "",
-        "| Term | 中文 | In one line |",
-        "| --- | --- | --- |",
-        *[_row(t, page, family=False) for t in members],
+        _columns(lang, family=False),
+        *[_row(t, page, family=False, lang=lang) for t in members],
         "",
-        f"All families: [A–Z index]({link(page, 'a-z.md')}).",
+        footer,
         "",
     ]
     return "\n".join(lines)
@@ -181,31 +239,57 @@ ORIGINAL_CHEAT_SHEET = (
 CHEAT_SHEET = "cheat-sheet.md"
 
 
-def card(term: Term, from_page: str) -> str:
-    """One term on the cheat sheet: title (linked), Chinese name, key formula, one-line summary."""
+def card(term: Term, from_page: str, lang: str = "en") -> str:
+    """One term on the cheat sheet: title (linked), its name in the other language, key formula,
+    one-line summary."""
+    other = f'<span class="gl-card__zh" lang="zh-Hans">{term.zh[0]}</span>' if lang == "en" else (
+        f'<span class="gl-card__zh" lang="en">{term.title}</span>')
     return "\n".join([
         '<div class="gl-card" markdown="1">',
-        f'[{term.title}]({link(from_page, term.page)}){{: .gl-card__title }} '
-        f'<span class="gl-card__zh" lang="zh-Hans">{term.zh[0]}</span>',
+        f'[{term.title_in(lang)}]({link(from_page, term.page)}){{: .gl-card__title }} {other}',
         "",
         f"\\({term.formula}\\)",
         '{: .gl-card__formula }',
         "",
-        term.summary,
+        term.summary_in(lang),
         '{: .gl-card__summary }',
         "",
         "</div>",
     ])
 
 
-def cheat_sheet(terms: dict[str, Term]) -> str:
+CHEAT_SHEET_TEXT = {
+    "en": {
+        "title": "Cheat sheet",
+        "intro": "All {n} terms of the glossary on one sheet, each with its Chinese name, its key "
+        "formula and what it is in one line; a title leads to the term's page, with the code, the "
+        "derivation and the pitfalls. Printed (A4), the sheet hides the site's header and navigation "
+        "and keeps every card whole; the offline bundle (`python3 dev.py bundle`) includes it as a PDF.",
+        "first": "The 2016 cheat sheet",
+        "first_note": "The terms of the *Deep Learning Cheat Sheet* (Camron Godbout, 2016) that this "
+        "glossary grew from, in that sheet's order.",
+    },
+    "zh": {
+        "title": "速查表",
+        "intro": "术语表的全部 {n} 个术语都在这一页上：每张卡片给出术语的英文名、关键公式和一句话解释；"
+        "点击标题即可进入术语页面，查看代码、推导和常见陷阱。按 A4 打印时，页面会隐藏网站的页眉和导航，"
+        "并保证每张卡片不被拆开；离线包（`python3 dev.py bundle`）里附有它的 PDF 版本。",
+        "first": "2016 年的速查表",
+        "first_note": "本术语表源自 Camron Godbout 2016 年的《Deep Learning Cheat Sheet》（深度学习速查表），"
+        "这里按原表的顺序列出其中的术语。",
+    },
+}
+
+
+def cheat_sheet(terms: dict[str, Term], lang: str = "en") -> str:
     """The generated ``docs/cheat-sheet.md``: every term as a card, the 2016 sheet's terms first
     (in that sheet's order), then the other terms by family, A-Z. The cards stay out of the search
     index: their summaries are each term page's own, and the term page must be the hit."""
     page = CHEAT_SHEET
+    text = CHEAT_SHEET_TEXT[lang]
     first = [terms[slug] for slug in ORIGINAL_CHEAT_SHEET if slug in terms]  # all 15 (tested); a test site has fewer
     rest: dict[str, list[Term]] = defaultdict(list)
-    for term in sorted(terms.values(), key=lambda t: t.title.casefold()):
+    for term in sorted(terms.values(), key=_order(lang)):
         if term.slug not in ORIGINAL_CHEAT_SHEET:
             rest[term.family].append(term)
 
@@ -218,31 +302,24 @@ def cheat_sheet(terms: dict[str, Term]) -> str:
             *([note, ""] if note else []),
             f'<div class="gl-cards gl-cards--{anchor}" data-search-exclude markdown="1">',
             "",
-            *[card(t, page) + "\n" for t in members],
+            *[card(t, page, lang) + "\n" for t in members],
             "</div>",
             "",
         ]
 
     lines = [
         "---",
-        "title: Cheat sheet",
+        f"title: {text['title']}",
         "hide: [navigation]",
         "---",
         "",
-        "# Cheat sheet",
+        f"# {text['title']}",
         "",
-        f"All {len(terms)} terms of the glossary on one sheet, each with its Chinese name, its key "
-        "formula and what it is in one line; a title leads to the term's page, with the code, the "
-        "derivation and the pitfalls. Printed (A4), the sheet hides the site's header and navigation "
-        "and keeps every card whole; the offline bundle (`python3 dev.py bundle`) includes it as a PDF.",
+        text["intro"].format(n=len(terms)),
         "",
     ]
     if first:
-        lines += group(
-            "The 2016 cheat sheet", "cheat-sheet-2016", first,
-            "The terms of the *Deep Learning Cheat Sheet* (Camron Godbout, 2016) that this glossary "
-            "grew from, in that sheet's order.",
-        )
+        lines += group(text["first"], "cheat-sheet-2016", first, text["first_note"])
     for family in sorted(rest):
-        lines += group(family_title(family), family, rest[family])
+        lines += group(family_title(family, lang), family, rest[family])
     return "\n".join(lines)

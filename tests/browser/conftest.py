@@ -104,3 +104,13 @@ def search_tab(browser, base_url: str) -> Iterator[Tab]:
     yield tab
     assert tab.outside_requests() == []
     context.close()
+
+
+@pytest.fixture(scope="session")
+def zh_search_tab(browser, base_url: str) -> Iterator[Tab]:
+    """The Chinese edition's search box (its own index: site_tools/i18n.py), for all its queries."""
+    context, tab = open_tab(browser)
+    tab.page.goto(f"{base_url}zh/")
+    yield tab
+    assert tab.outside_requests() == []
+    context.close()

@@ -48,13 +48,20 @@ def record(query: str, expected: str, paths: list[str]) -> None:
 
 
 def summary() -> str | None:
+    """The hit rate per edition (the Chinese site's queries are recorded with ``zh/`` pages)."""
     if not RESULTS:
         return None
-    n = len(RESULTS)
-    first = sum(1 for *_, rank in RESULTS if rank == 1)
-    top3 = sum(1 for *_, rank in RESULTS if rank is not None and rank <= 3)
-    misses = [f"{q!r} -> {e} (rank {r})" for q, e, r in RESULTS if r != 1]
-    lines = [f"search hit rate over {n} queries: first result {first}/{n} ({100 * first / n:.1f}%), "
-             f"top three {top3}/{n} ({100 * top3 / n:.1f}%)"]
-    lines += [f"  not first: {m}" for m in misses]
+    lines = []
+    for edition, results in (
+        ("English site", [r for r in RESULTS if not r[1].startswith("zh/")]),
+        ("Chinese site (/zh/)", [r for r in RESULTS if r[1].startswith("zh/")]),
+    ):
+        if not results:
+            continue
+        n = len(results)
+        first = sum(1 for *_, rank in results if rank == 1)
+        top3 = sum(1 for *_, rank in results if rank is not None and rank <= 3)
+        lines.append(f"search hit rate, {edition}, over {n} queries: first result {first}/{n} "
+                     f"({100 * first / n:.1f}%), top three {top3}/{n} ({100 * top3 / n:.1f}%)")
+        lines += [f"  not first: {q!r} -> {e} (rank {r})" for q, e, r in results if r != 1]
     return "\n".join(lines)

@@ -144,3 +144,72 @@ def test_term_page_is_the_first_result(search_tab, base_url: str, query: str, sl
     record(query, expected_path(slug), paths)
     assert paths, f"{query!r} found nothing"
     assert paths[0] == expected_path(slug), f"{query!r}: first results {paths[:3]}"
+
+
+# The Chinese edition (/zh/) searches its own pages. (query, slug), written by hand from how a
+# Chinese reader types: a name's leading part, a common synonym that is not the title, and the
+# English names and abbreviations Chinese text uses as they are.
+ZH_QUERIES = [
+    ("梯度下降", "gradient-descent"),
+    ("交叉熵损失", "cross-entropy"),
+    ("交叉熵", "cross-entropy"),
+    ("ReLU", "relu"),
+    ("relu", "relu"),
+    ("CE", "cross-entropy"),
+    ("batchnorm", "batch-normalization"),
+    ("BN", "batch-normalization"),
+    ("批归一化", "batch-normalization"),
+    ("批量规范化", "batch-normalization"),
+    ("层归一化", "layer-normalization"),
+    ("LayerNorm", "layer-normalization"),
+    ("归一化指数函数", "softmax"),
+    ("softmax", "softmax"),
+    ("sigmoid", "sigmoid"),
+    ("激活函数", "activation-function"),
+    ("多头注意力", "multi-head-attention"),
+    ("位置编码", "positional-encoding"),
+    ("自注意力", "self-attention"),
+    ("卷积", "convolution"),
+    ("池化", "pooling"),
+    ("汇聚", "pooling"),
+    ("暂退法", "dropout"),
+    ("dropout", "dropout"),
+    ("权重衰减", "l2-regularization"),
+    ("学习率", "learning-rate"),
+    ("余弦退火", "learning-rate-schedule"),
+    ("动量", "momentum"),
+    ("长短期记忆", "lstm"),
+    ("LSTM", "lstm"),
+    ("GRU", "gru"),
+    ("困惑度", "perplexity"),
+    ("查全率", "recall"),
+    ("混淆矩阵", "confusion-matrix"),
+    ("AUC", "roc-auc"),
+    ("相对熵", "kl-divergence"),
+    ("KL散度", "kl-divergence"),
+    ("极大似然", "maximum-likelihood"),
+    ("过拟合", "overfitting"),
+    ("早停", "early-stopping"),
+    ("反向传播", "backpropagation"),
+    ("梯度消失", "vanishing-gradient"),
+    ("梯度爆炸", "vanishing-gradient"),
+    ("Adam", "adam"),
+    ("SGD", "sgd"),
+    ("小批量随机梯度下降", "sgd"),
+    ("超参数", "hyperparameter"),
+    ("训练集", "train-validation-test-split"),
+    ("Transformer", "transformer"),
+]
+
+
+def test_zh_queries_name_existing_terms() -> None:
+    missing = sorted({slug for _, slug in ZH_QUERIES} - set(TERMS))
+    assert missing == [] and len(ZH_QUERIES) >= 40
+
+
+@pytest.mark.parametrize(("query", "slug"), ZH_QUERIES + name_queries() + mixed_script_queries(), ids=lambda v: v)
+def test_chinese_page_is_the_first_result_on_the_chinese_site(zh_search_tab, base_url: str, query: str, slug: str) -> None:
+    paths = search(zh_search_tab.page, f"{base_url}zh/", query)
+    record(query, f"zh/{expected_path(slug)}", [f"zh/{path}" for path in paths])
+    assert paths, f"{query!r} found nothing on the Chinese site"
+    assert paths[0] == expected_path(slug), f"{query!r}: first results {paths[:3]}"

@@ -37,6 +37,10 @@ def config_for(docs_dir: Path, tmp: Path) -> Path:
     config["hooks"] = [str(ROOT / hook) for hook in config["hooks"]]
     config["watch"] = [str(ROOT / path) for path in config.get("watch", [])]
     config["extra_css"] = []  # fixture docs carry no assets/
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "i18n" in plugin:  # fixture docs are English only
+            for language in plugin["i18n"]["languages"]:
+                language["build"] = language.get("default", False)
     for ext in config["markdown_extensions"]:
         if isinstance(ext, dict) and "pymdownx.snippets" in ext:
             ext["pymdownx.snippets"]["base_path"] = [str(ROOT)]

@@ -113,12 +113,12 @@ class Run:
 # running a child and measuring it
 
 
-def measure(cmd: list[str], cwd: Path, log: Path | None = None) -> tuple[float, float, float]:
+def measure(cmd: list[str], cwd: Path, log: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float, float]:
     """Run ``cmd``; return (wall s, CPU s, peak RSS MiB) of that one child. Raise on failure.
 
     The execution cache is on (each project copy starts with an empty one), whatever the caller's
-    environment says."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "GLOSSARY_EXEC_CACHE": "1"}
+    environment says; ``env`` adds variables."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "GLOSSARY_EXEC_CACHE": "1", **(env or {})}
     with open(log or os.devnull, "wb") as out:
         start = time.perf_counter()
         child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -132,13 +132,13 @@ def measure(cmd: list[str], cwd: Path, log: Path | None = None) -> tuple[float, 
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # Linux: ru_maxrss in KiB
 
 
-def mkdocs_build(project: Path, profile: Path | None = None) -> tuple[float, float, float]:
+def mkdocs_build(project: Path, profile: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, float, float]:
     """Strict build of the copy at ``project`` into project/site; (wall s, CPU s, peak MiB)."""
     profiler = ["-m", "cProfile", "-o", str(profile)] if profile else []
     # not --quiet: it drops warnings before strict mode counts them, so a failing block would pass
     cmd = [sys.executable, *profiler, "-m", "mkdocs", "build", "--strict",
            "-f", str(project / "mkdocs.yml"), "-d", str(project / "site")]
-    return measure(cmd, cwd=project, log=project / "build.log")
+    return measure(cmd, cwd=project, log=project / "build.log", env=env)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,6 +279,50 @@ def run_rebuilds(scratch: Path) -> dict:
             row["met"] = row["ratio_to_cold"] <= row["goal_ratio"]
     shutil.rmtree(project, ignore_errors=True)
     return {"exec_blocks": blocks, "columns": [list(c) for c in REBUILD_COLUMNS], "rows": rows}
+
+
+EDITIONS_GOAL = 1.4  # issue 11: both languages cold <= 1.4 x English alone
+EDITION_CASES = {
+    "English alone": {"GLOSSARY_ZH": "false"},
+    "English and Chinese": {"GLOSSARY_ZH": "true"},
+}
+
+
+def run_editions(scratch: Path, repeats: int = 3) -> dict:
+    """Cold builds of the real site, English alone (``GLOSSARY_ZH=false``) and both editions, each in
+    a fresh copy (empty cache), the two cases interleaved; the ratio of the medians is the cost of
+    the Chinese edition, whose blocks mostly come from the English run (site_tools/i18n.py)."""
+    times: dict[str, list[tuple[float, float]]] = {case: [] for case in EDITION_CASES}
+    ran: dict[str, int] = {}
+    for i in range(repeats):
+        for case, env in EDITION_CASES.items():
+            project = copy_project(scratch / f"editions-{i}-{len(times[case])}-{case.split()[-1].lower()}")
+            wall, cpu, _ = mkdocs_build(project, env=env)
+            times[case].append((wall, cpu))
+            ran[case] = len(json.loads((project / ".cache" / "exec-log.json").read_text(encoding="utf-8"))["ran"])
+            shutil.rmtree(project, ignore_errors=True)
+            print(f"  editions, {case}: {wall:.1f} s wall, {cpu:.1f} s CPU", file=sys.stderr, flush=True)
+    rows = []
+    for case, runs in times.items():
+        walls, cpus = sorted(w for w, _ in runs), sorted(c for _, c in runs)
+        rows.append({"case": f"cold build, {case}", "seconds": round(walls[len(walls) // 2], 3),
+                     "min_s": round(walls[0], 3), "cpu_s": round(cpus[len(cpus) // 2], 3), "blocks_run": ran[case]})
+    ratio = rows[1]["seconds"] / rows[0]["seconds"]
+    rows[1].update({"ratio_to_english": round(ratio, 3), "goal_ratio": EDITIONS_GOAL, "met": ratio <= EDITIONS_GOAL})
+    rows[0]["ratio_to_english"] = 1.0
+    return {"repeats": repeats, "what": "median of interleaved cold builds (fresh copy, empty cache each)",
+            "columns": [list(c) for c in EDITION_COLUMNS], "rows": rows}
+
+
+EDITION_COLUMNS = [
+    ("case", "case"),
+    ("seconds", "wall s (median)"),
+    ("min_s", "wall s (min)"),
+    ("cpu_s", "CPU s (median)"),
+    ("blocks_run", "blocks run"),
+    ("ratio_to_english", "÷ English alone"),
+    ("goal_ratio", "goal"),
+]
 
 
 REBUILD_COLUMNS = [
@@ -453,6 +497,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="comma-separated numbers of generated copies (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help=f"N = {', '.join(map(str, QUICK_SIZES))}")
     parser.add_argument("--out", type=Path, default=RESULTS / "build.json", help="JSON file to write")
+    parser.add_argument("--editions-only", action="store_true",
+                        help="measure only the cold build of both editions against English alone, and update "
+                             "that part (\"editions\") of --out")
     parser.add_argument("--keep-site", type=Path, help="copy the site built for N = 0 here (for benchmarks.reader)")
     parser.add_argument("--profile", type=Path,
                         help="run the first size's build under cProfile, save the profile here and print where the time goes "
@@ -466,6 +513,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.editions_only:
+        with tempfile.TemporaryDirectory(prefix="glossary-bench-") as tmp:
+            editions = run_editions(Path(tmp))
+        result = json.loads(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
+        result["editions"] = editions
+        args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        print(table(EDITION_COLUMNS, editions["rows"], _fmt))
+        return 0
     load_start = list(os.getloadavg())
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="glossary-bench-") as tmp:
@@ -480,6 +535,7 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run)
             print(f"  {runs[-1].case}: {runs[-1].wall_s:.1f} s wall, {runs[-1].cpu_s:.1f} s CPU, load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
             shutil.rmtree(scratch / f"n{n}", ignore_errors=True)  # the copies are large; free the disk
+        editions = run_editions(scratch)
         rebuilds = run_rebuilds(scratch)
         for row in rebuilds["rows"]:
             print(f"  {row['case']}: {row['seconds']:.2f} s ({row['blocks_run']} blocks run)", file=sys.stderr, flush=True)
@@ -516,6 +572,7 @@ def main(argv: list[str] | None = None) -> int:
         "columns": [list(c) for c in COLUMNS],
         "rows": rows,
         "rebuilds": rebuilds,
+        "editions": editions,
         "fixed_cost": {
             "definition": "wall time of a strict build of the project with every term page removed from docs/ "
                           "(home, A-Z, tags pages, theme, hooks and search index stay)",

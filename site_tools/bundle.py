@@ -9,9 +9,12 @@ Writes two files into ``dist/`` (or ``--out DIR``):
   (``GLOSSARY_OFFLINE=true``, see mkdocs.yml): links end in ``.html``, the search index is also
   written as a script (a page opened from disk may not fetch), and the search worker runs in an
   iframe through docs/assets/javascripts/iframe-worker.js (Chromium refuses web workers there);
-- ``dl-glossary-cheat-sheet.pdf``: the cheat sheet (``/cheat-sheet/``), printed on A4 by headless
+- ``dl-glossary-cheat-sheet.pdf`` and ``dl-glossary-cheat-sheet.zh.pdf``: the cheat sheet
+  (``/cheat-sheet/``, and the Chinese edition's ``/zh/cheat-sheet/``), printed on A4 by headless
   Chromium (``/usr/bin/chromium`` or ``--chromium PATH``) through Playwright, with the site's
   print stylesheet (no header, navigation or footer; no card split across two pages).
+
+The zip holds both editions: the Chinese one under ``zh/``, with its own search index.
 """
 
 from __future__ import annotations
@@ -71,8 +74,8 @@ def print_pdf(page: Path, pdf: Path, chromium: str = CHROMIUM) -> None:
             browser.close()
 
 
-def bundle(out: Path, chromium: str = CHROMIUM) -> tuple[Path, Path]:
-    """Build, zip and print; returns (zip, pdf)."""
+def bundle(out: Path, chromium: str = CHROMIUM) -> tuple[Path, ...]:
+    """Build, zip and print; returns (zip, English pdf, Chinese pdf)."""
     out.mkdir(parents=True, exist_ok=True)
     name = f"dl-glossary-{version()}"
     with tempfile.TemporaryDirectory(prefix="glossary-bundle-") as tmp:
@@ -80,9 +83,10 @@ def bundle(out: Path, chromium: str = CHROMIUM) -> tuple[Path, Path]:
         build_offline(site)
         archive = out / f"dl-glossary-offline-{version()}.zip"
         zip_site(site, archive, name)
-        pdf = out / "dl-glossary-cheat-sheet.pdf"
-        print_pdf(site / "cheat-sheet.html", pdf, chromium)
-    return archive, pdf
+        pdfs = (out / "dl-glossary-cheat-sheet.pdf", out / "dl-glossary-cheat-sheet.zh.pdf")
+        print_pdf(site / "cheat-sheet.html", pdfs[0], chromium)
+        print_pdf(site / "zh" / "cheat-sheet.html", pdfs[1], chromium)
+    return archive, *pdfs
 
 
 def main(argv: list[str] | None = None) -> int:

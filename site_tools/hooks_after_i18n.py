@@ -46,7 +46,8 @@ def on_post_build(config):
     if config.plugins.get("i18n") is None or not i18n.finishing(config):
         return
     site = Path(config["site_dir"])
-    i18n.split_search_index(site)
+    offline = next((p for name, p in config.plugins.items() if name.endswith("offline")), None)
+    i18n.split_search_index(site, as_script=offline is not None and offline.config.enabled)
     if not config.get("site_url"):
         for name in ("sitemap.xml", "sitemap.xml.gz"):
             (site / name).unlink(missing_ok=True)

@@ -118,9 +118,11 @@ def search_base(output: str, lang: str) -> str:
     return _BASE.sub(lambda m: f"{m[1]}{m[2].rstrip('/') or '.'}/{lang}{m[3]}", output, count=1)
 
 
-def split_search_index(site_dir: Path) -> dict[str, int]:
+def split_search_index(site_dir: Path, as_script: bool = False) -> dict[str, int]:
     """Split the plugin's merged ``search/search_index.json`` into one index per language; a
-    translated edition's locations become relative to its own root. Returns the entries per language."""
+    translated edition's locations become relative to its own root. ``as_script``: also write each
+    as ``search_index.js`` (``var __index = ...``), as Material's offline plugin does for file://
+    pages. Returns the entries per language."""
     merged_path = site_dir / "search" / "search_index.json"
     merged = json.loads(merged_path.read_text(encoding="utf-8"))
     docs = {lang: [] for lang in LANGUAGES}
@@ -133,8 +135,10 @@ def split_search_index(site_dir: Path) -> dict[str, int]:
     for lang, entries in docs.items():
         path = site_dir / ("" if lang == DEFAULT else lang) / "search" / "search_index.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({**merged, "docs": entries}, ensure_ascii=False, separators=(",", ":")),
-                        encoding="utf-8")
+        text = json.dumps({**merged, "docs": entries}, ensure_ascii=False, separators=(",", ":"))
+        path.write_text(text, encoding="utf-8")
+        if as_script:
+            path.with_suffix(".js").write_text(f"var __index = {text}", encoding="utf-8")
     return {lang: len(entries) for lang, entries in docs.items()}
 
 

@@ -55,7 +55,7 @@ def header(term: Term, lang: str = "en") -> str:
     if lang == "zh":
         parts.append("**英文**：" + ", ".join((term.title, *term.aliases)))
         if term.zh[1:]:
-            parts.append("**又称**" + "、".join(term.zh[1:]))
+            parts.append("**又称**：" + "、".join(term.zh[1:]))
     else:
         if term.aliases:
             parts.append("**Also known as** " + ", ".join(term.aliases))

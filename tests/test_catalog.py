@@ -11,6 +11,7 @@ import pytest
 
 import snippets
 from site_tools.catalog import ROOT, load_terms
+from site_tools.i18n import canonical
 
 TERMS = load_terms()
 
@@ -104,11 +105,12 @@ def test_exec_blocks_have_ids_and_private_sessions(slug: str) -> None:
 
 def test_no_markdown_exec_session_spans_two_pages() -> None:
     """Sessions are kept per page (site_tools/execute.py runs pages in different processes and caches a
-    session by its page): a session name used on two pages would be two sessions."""
+    session by its page): a session name used on two pages would be two sessions. A page and its
+    translation (sigmoid.md, sigmoid.zh.md) count as one page: they run the same session."""
     pages_of: dict[str, set[str]] = {}
     for path in sorted((ROOT / "docs").rglob("*.md")):
         for session in re.findall(r'^```+\s*\w+ [^\n]*\bsession="([^"]+)"', path.read_text(encoding="utf-8"), re.M):
-            pages_of.setdefault(session, set()).add(path.relative_to(ROOT / "docs").as_posix())
+            pages_of.setdefault(session, set()).add(canonical(path.relative_to(ROOT / "docs").as_posix()))
     assert len(pages_of) >= len(TERMS), "every term page has a session"
     shared = {session: sorted(pages) for session, pages in pages_of.items() if len(pages) > 1}
     assert shared == {}

@@ -25,6 +25,16 @@ TEMPLATES = {
     "cheat sheet": "cheat-sheet/",
     "families (tags)": "tags/",
     "not found": "404.html",
+    # the Chinese edition (site_tools/i18n.py): lang="zh" pages, Chinese headings and navigation
+    "中文 home": "zh/",
+    "中文 A-Z (pinyin)": "zh/a-z/",
+    "中文 family page": "zh/activations/",
+    "中文 term page": "zh/activations/sigmoid/",
+    "中文 term page, wide formulas": "zh/training/bias-variance-tradeoff/",
+    "中文 term page, long code": "zh/recurrent/lstm/",
+    "中文 Performance": "zh/performance/",
+    "中文 cheat sheet": "zh/cheat-sheet/",
+    "中文 families (tags)": "zh/tags/",
 }
 WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 PHONE, DESKTOP = 390, 1280

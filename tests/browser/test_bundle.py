@@ -94,10 +94,25 @@ def test_the_unzipped_site_has_its_plots_math_navigation_and_downloads(unpacked:
     assert file_tab.errors == []
 
 
-def pdf_pages(bundle: Path) -> list[str]:
+def test_the_unzipped_chinese_edition_searches_its_own_pages(unpacked: Path, file_tab: Tab) -> None:
+    base = unpacked.as_uri() + "/zh/"
+    page = file_tab.page
+    page.goto(base + "activations/sigmoid.html")
+    assert page.locator("html").get_attribute("lang") == "zh"
+    for query, slug in [("交叉熵", "cross-entropy"), ("ReLU", "relu"), ("批量规范化", "batch-normalization")]:
+        paths = search(page, base, query)
+        assert paths[:1] == [TERMS[slug].page.removesuffix(".md") + ".html"], (query, paths[:3])
+    # the language selector leads to the English twin, on disk too
+    english = page.locator('a[hreflang="en"]').first.get_attribute("href")
+    assert (unpacked / "zh" / "activations" / english).resolve() == (unpacked / "activations" / "sigmoid.html").resolve()
+    assert leaving_the_machine(file_tab) == []
+    assert file_tab.errors == []
+
+
+def pdf_pages(bundle: Path, name: str = "dl-glossary-cheat-sheet.pdf") -> list[str]:
     from pypdf import PdfReader
 
-    reader = PdfReader(bundle / "dl-glossary-cheat-sheet.pdf")
+    reader = PdfReader(bundle / name)
     # NFKC: the PDF's text has ligatures (ﬁ) and CJK radicals (⽅) where the page has fi and 方
     return [" ".join(unicodedata.normalize("NFKC", page.extract_text()).split()) for page in reader.pages]
 
@@ -126,3 +141,19 @@ def test_the_cheat_sheet_pdf_prints_the_chinese_names(bundle: Path) -> None:
 
     missing = [term.zh[0] for term in TERMS.values() if not printed(term.zh[0])]
     assert missing == []
+
+
+def test_the_chinese_cheat_sheet_pdf_has_every_term(bundle: Path) -> None:
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    if not fonts.strip():
+        unavailable("no font with Chinese glyphs (Debian: apt-get install fonts-noto-cjk), so the PDF shows boxes")
+    pages = pdf_pages(bundle, "dl-glossary-cheat-sheet.zh.pdf")
+    assert 1 <= len(pages) <= 8, len(pages)
+    text = "".join(pages).replace(" ", "")
+    radical = "[\u2e80-\u2eff\u2f00-\u2fdf]"  # as above: a glyph may come back as its radical
+
+    def printed(name: str) -> bool:
+        return re.search("".join(f"(?:{re.escape(c)}|{radical})" for c in name.replace(" ", "")), text) is not None
+
+    assert [t.zh[0] for t in TERMS.values() if not printed(t.zh[0])] == []
+    assert [t.title for t in TERMS.values() if not printed(t.title)] == []  # the English name on each card

@@ -4,7 +4,8 @@
   a screen reader reads it with a Chinese voice and a browser picks Simplified Chinese glyphs
   (without it, Chromium drew 函 and 数 from a Japanese font). Runs inside ``<pre>``, ``<script>``,
   ``<style>``, ``<math>`` and ``<svg>`` and inside tag attributes are left alone; an element that
-  already says its ``lang`` is not marked twice.
+  already says its ``lang`` is not marked twice. English pages only: a page of the Chinese edition
+  is ``lang="zh"`` as a whole (site_tools/hooks.py).
 - :func:`name_search_dialog`: Material's search overlay is ``role="dialog"`` with no accessible
   name (axe: aria-dialog-name); it gets ``aria-label="Search"``.
 """

@@ -200,7 +200,8 @@ def on_page_content(html, page, config, files):
 
 
 def on_post_page(output, page, config):
-    output = i18n.search_base(output, i18n.build_language(config))
+    if config.plugins.get("i18n") is not None:
+        output = i18n.without_alternate_links(i18n.search_base(output, i18n.build_language(config)))
     return lean.squeeze(a11y.name_search_dialog(output))
 
 

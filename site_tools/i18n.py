@@ -108,6 +108,15 @@ def alternates(page_url: str) -> list[dict]:
 
 
 _BASE = re.compile(r'("base":\s*")([^"]*)(")')
+_ALTERNATE_LINK = re.compile(r'<link rel="alternate" href="[^"]*" hreflang="[\w-]+">')
+
+
+def without_alternate_links(output: str) -> str:
+    """Drop Material's ``<link rel="alternate" hreflang>`` from a page's head. For each of them its
+    script fetches ``<link>/sitemap.xml``, to find the current page in that language when the
+    selector is clicked; our selector already links each page's twin (:func:`alternates`), so the
+    fetches (two per page load, each a 404) would buy nothing."""
+    return _ALTERNATE_LINK.sub("", output)
 
 
 def search_base(output: str, lang: str) -> str:
@@ -163,5 +172,8 @@ def initial(name: str) -> str:
     """The letter a Chinese name is filed under: its first syllable's initial, or its Latin letter."""
     from pypinyin import Style, lazy_pinyin
 
-    first = lazy_pinyin(name[:1], style=Style.NORMAL, errors=lambda s: list(s))[0][:1].upper()
+    # the whole name, not its first character alone: a character's reading depends on the word
+    # (长 is chang in 长短期记忆, zhang alone)
+    syllables = [s for s in lazy_pinyin(name, style=Style.NORMAL, errors=lambda run: [run.strip()]) if s]
+    first = syllables[0][:1].upper() if syllables else "#"
     return first if first.isascii() and first.isalpha() else "#"

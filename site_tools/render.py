@@ -70,7 +70,8 @@ def related_section(terms: dict[str, Term], term: Term, lang: str = "en") -> str
     lines = [f"## {heading}", ""]
     for slug in term.related:
         other = terms[slug]
-        lines.append(f"- [{other.title_in(lang)}]({link(term.page, other.page)}) — {other.summary_in(lang)}")
+        dash = "——" if lang == "zh" else " — "  # the Chinese dash is two em dashes, unspaced
+        lines.append(f"- [{other.title_in(lang)}]({link(term.page, other.page)}){dash}{other.summary_in(lang)}")
     return "\n".join(lines) + "\n\n"
 
 
@@ -188,7 +189,7 @@ def families_overview(terms: dict[str, Term], from_page: str, lang: str = "en") 
         n = counts[family]
         target = link(from_page, family + "/index.md")
         if lang == "zh":
-            lines.append(f"- [{family_title(family, lang)}]({target})（{n} 个术语）— {family_blurb(family, lang)}")
+            lines.append(f"- [{family_title(family, lang)}]({target})（{n} 个术语）——{family_blurb(family, lang)}")
         else:
             lines.append(
                 f"- [{family_title(family)}]({target}) "

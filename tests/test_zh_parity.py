@@ -181,3 +181,15 @@ def test_parity_checks_catch_a_difference() -> None:
     assert executed(captioned.replace("Drawn by", "由")) == executed(captioned)
     shown = '```python exec="on" source="block" id="e"\nprint("a")\n```\n'
     assert executed(shown.replace('"a"', '"甲"')) != executed(shown)
+
+
+def test_pinyin_order_and_initials() -> None:
+    """The Chinese A-Z files a name under its pinyin initial, read in context (长 is cháng in 长短期,
+    zhǎng alone), and a name that starts in Latin letters under that letter; order is by pinyin."""
+    from site_tools.i18n import initial, pinyin_key
+
+    assert [initial(n) for n in ("长短期记忆网络", "超参数", "Sigmoid 函数", "KL 散度", "F1 值", "交叉熵")] == \
+        ["C", "C", "S", "K", "F", "J"]
+    names = ["超参数", "交叉熵", "长短期记忆网络", "Sigmoid 函数", "双曲正切函数", "池化"]
+    # letter by letter: chang2 < chao1 < chi2 < jiao1 < shuang1 < sigmoid
+    assert sorted(names, key=pinyin_key) == ["长短期记忆网络", "超参数", "池化", "交叉熵", "双曲正切函数", "Sigmoid 函数"]

@@ -16,9 +16,10 @@ def url_of(base_url: str, slug: str) -> str:
     return base_url + TERMS[slug].page.removesuffix(".md") + "/"
 
 
+@pytest.mark.parametrize("edition", ["", "zh/"], ids=["en", "zh"])
 @pytest.mark.parametrize("slug", sorted(TERMS))
-def test_page_loads_cleanly_and_locally(tab, base_url: str, slug: str) -> None:
-    tab.page.goto(url_of(base_url, slug))
+def test_page_loads_cleanly_and_locally(tab, base_url: str, slug: str, edition: str) -> None:
+    tab.page.goto(url_of(base_url + edition, slug))
     tab.page.wait_for_load_state("networkidle")
     assert tab.errors == [], tab.errors
     assert tab.outside_requests() == [], tab.outside_requests()
@@ -88,3 +89,16 @@ def test_abbreviations_show_their_expansion(tab, base_url: str) -> None:
     tab.page.locator("article abbr", has_text="CE").first.hover()
     tooltip = tab.page.locator(".md-tooltip2, .md-tooltip").filter(has_text="cross-entropy")
     tooltip.first.wait_for(state="visible", timeout=5000)
+
+
+def test_the_language_button_leads_to_the_same_page_in_the_other_language(tab, base_url: str) -> None:
+    """As a reader uses it: open the language menu, pick the other language, land on the twin."""
+    for start, pick, lang, landing in (("activations/sigmoid/", "中文", "zh", "zh/activations/sigmoid/"),
+                                       ("zh/losses/cross-entropy/", "English", "en", "losses/cross-entropy/"),
+                                       ("zh/", "English", "en", "")):
+        tab.page.goto(base_url + start)
+        tab.page.locator(".md-header__option .md-select").first.hover()
+        tab.page.locator(f'a.md-select__link[hreflang="{lang}"]', has_text=pick).click()
+        tab.page.wait_for_url(base_url + landing)
+        assert tab.page.locator("html").get_attribute("lang") == lang
+    assert tab.errors == [], tab.errors

@@ -11,12 +11,16 @@
   const SCROLLERS = ".gl-math, .gl-card__formula, .gl-figure, .md-typeset__scrollwrap";
   function update() {
     for (const box of document.querySelectorAll(SCROLLERS)) {
-      if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+      if (box.scrollWidth > box.clientWidth) box.setAttribute("tabindex", "0");  // as axe-core counts a scroll box
       else box.removeAttribute("tabindex");
     }
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", update);
   else update();
+  // widths settle later too: once the page has loaded and its fonts (a Chinese page's CJK fallback
+  // font is picked after the first layout) are in
+  window.addEventListener("load", update);
+  if (document.fonts) document.fonts.ready.then(update);
   let pending = 0;
   window.addEventListener("resize", () => {
     cancelAnimationFrame(pending);

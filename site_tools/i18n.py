@@ -121,10 +121,12 @@ def without_alternate_links(output: str) -> str:
 
 def search_base(output: str, lang: str) -> str:
     """Point a page's search at its edition's index: Material's ``__config`` ``base`` (the path to
-    the site's root) becomes the path to ``<lang>/``."""
+    the site's root) becomes the path to ``<lang>/``, with its closing slash: Material resolves
+    ``search/search_index.json`` and each result's location against it as a URL, and without the
+    slash ``zh`` would be a file in the root, not a folder."""
     if lang == DEFAULT:
         return output
-    return _BASE.sub(lambda m: f"{m[1]}{m[2].rstrip('/') or '.'}/{lang}{m[3]}", output, count=1)
+    return _BASE.sub(lambda m: f"{m[1]}{m[2].rstrip('/') or '.'}/{lang}/{m[3]}", output, count=1)
 
 
 def split_search_index(site_dir: Path, as_script: bool = False) -> dict[str, int]:

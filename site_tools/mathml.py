@@ -7,6 +7,7 @@ with the MathML that ``latex2mathml`` produces. Browsers render MathML natively.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -30,6 +31,7 @@ _INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
 _BLOCK = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
 
 
+@functools.lru_cache(maxsize=None)  # a pure function of its text: the Chinese edition repeats the English formulas
 def _convert(latex: str, display: str) -> str:
     source = html.unescape(latex).strip()
     mathml = convert(source, display=display)

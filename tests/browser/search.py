@@ -24,7 +24,8 @@ def search(page, base_url: str, query: str) -> list[str]:
         """([q]) => {
             const input = document.querySelector('input.md-search__input');
             const meta = document.querySelector('.md-search-result__meta');
-            return input && input.value === q && meta && /matching document/i.test(meta.textContent);
+            // Material's count line, in English or Chinese ("3 matching documents", "找到 1 个符合条件的结果")
+            return input && input.value === q && meta && /matching document|符合条件的结果/i.test(meta.textContent);
         }""",
         arg=[query],
         timeout=15_000,

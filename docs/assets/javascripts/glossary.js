@@ -41,14 +41,27 @@
  * pyproject.toml, and tests/browser/test_search.py types every glued name, so a Material update
  * that changes the message fails those tests instead of silently losing the queries.
  */
+/*
+ * Second, the whole Chinese word the reader typed. The worker cuts a run of Chinese characters into
+ * words of its index, but only into pieces that end before the run's last character: "训练集" is
+ * looked up as "训练*" (also the start of 训练轮次, Epoch), "偏差" as "偏*" (also 偏导数). On the
+ * Chinese site, whose index holds every word of the Chinese pages, such a cut often lands on a
+ * common word and another page wins. So each run is sent twice: as typed (what the worker did
+ * before) and followed by SENTINEL, a Han character no page contains, which lets the worker's cut
+ * reach the run's last character ("训练集〇" -> "训练集*"). Both are optional terms of one query:
+ * a page matching the whole word scores on both.
+ */
 (function () {
   "use strict";
   const SEARCH_QUERY = 2;
   const BOUNDARY = /(?<=[A-Za-z0-9])(?=\p{Script=Han})|(?<=\p{Script=Han})(?=[A-Za-z0-9])/gu;
+  const SENTINEL = "\u3007";  // 〇, Script=Han (the worker's run pattern), in no page's text
+  const HAN_RUN = /(?<![+\-~^:\p{Script=Han}])\p{Script=Han}+(?![~^\p{Script=Han}])/gu;  // not in lunr syntax
   const post = Worker.prototype.postMessage;
   Worker.prototype.postMessage = function (message, ...rest) {
     if (message && message.type === SEARCH_QUERY && typeof message.data === "string") {
-      message = Object.assign({}, message, { data: message.data.replace(BOUNDARY, " ") });
+      const query = message.data.replace(BOUNDARY, " ").replace(HAN_RUN, run => `${run} ${run}${SENTINEL}`);
+      message = Object.assign({}, message, { data: query });
     }
     return post.call(this, message, ...rest);
   };

@@ -48,6 +48,9 @@ def _mark(fragment: str) -> str:
 _SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
 
 
-def name_search_dialog(html: str) -> str:
-    """Material's search dialog with an accessible name."""
-    return html.replace(_SEARCH_DIALOG, _SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)
+SEARCH_NAME = {"en": "Search", "zh": "搜索"}  # the words Material's own search box uses
+
+
+def name_search_dialog(html: str, lang: str = "en") -> str:
+    """Material's search dialog with an accessible name, in the page's language."""
+    return html.replace(_SEARCH_DIALOG, _SEARCH_DIALOG[:-1] + f' aria-label="{SEARCH_NAME[lang]}">', 1)

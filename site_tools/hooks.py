@@ -51,6 +51,7 @@ from mkdocs.structure.files import File  # noqa: E402
 from site_tools import a11y, execute, i18n, incremental, lean, render  # noqa: E402
 from site_tools.catalog import CatalogError, Term, jieba_user_dict, load_terms, translation  # noqa: E402
 from site_tools.mathml import render_math  # noqa: E402
+from site_tools.plot import localize  # noqa: E402
 from site_tools.search import leave_out_of_index, search_fields, vocabulary  # noqa: E402
 
 OFFLINE_WORKER_SHIM = "assets/javascripts/iframe-worker.js"  # Worker for file:// pages (the offline bundle)
@@ -194,15 +195,18 @@ def on_page_markdown(markdown, page, config, files):
 
 def on_page_content(html, page, config, files):
     execute.leave(page)
-    html = leave_out_of_index(render_math(html))
+    lang = i18n.page_language(page.file.src_uri)
+    # a plot's text alternative and caption in the page's language (one block's output serves both)
+    html = leave_out_of_index(render_math(localize(html, lang)))
     # an English page marks its Chinese names; a Chinese page is lang="zh" as a whole
-    return a11y.mark_chinese(html) if i18n.page_language(page.file.src_uri) == i18n.DEFAULT else html
+    return a11y.mark_chinese(html) if lang == i18n.DEFAULT else html
 
 
 def on_post_page(output, page, config):
+    lang = i18n.build_language(config)
     if config.plugins.get("i18n") is not None:
-        output = i18n.without_alternate_links(i18n.search_base(output, i18n.build_language(config)))
-    return lean.squeeze(a11y.name_search_dialog(output))
+        output = i18n.without_alternate_links(i18n.search_base(output, lang))
+    return lean.squeeze(a11y.name_search_dialog(output, lang))
 
 
 @event_priority(100)  # before the search plugin's on_post_build, which writes the index

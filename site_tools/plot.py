@@ -180,7 +180,8 @@ def _lean(svg: str) -> str:
     return "".join(out)
 
 
-def to_svg(fig, name: str, alt: str, caption: str | None = None) -> str:
+def to_svg(fig, name: str, alt: str, caption: str | None = None, *,
+           alt_zh: str | None = None, caption_zh: str | None = None) -> str:
     """Render ``fig`` as an inline ``<figure>`` with a themable SVG, and close it.
 
     Parameters
@@ -192,9 +193,17 @@ def to_svg(fig, name: str, alt: str, caption: str | None = None) -> str:
         Text alternative: what the plot shows, for screen readers and as a tooltip.
     caption : str, optional
         Visible caption under the plot (HTML allowed).
+    alt_zh, caption_zh : str, optional
+        The same in Chinese, for the page's Chinese twin. A plot block is the same code on both
+        pages (so the Chinese build takes its output from the English run); the figure carries
+        both texts, and :func:`localize` keeps the page's own.
     """
     if not alt.strip():
         raise ValueError("alt must describe the plot")
+    if alt_zh is None and caption_zh is not None:
+        raise ValueError("caption_zh without alt_zh: a Chinese caption needs the Chinese text alternative too")
+    if alt_zh is not None and (not alt_zh.strip() or (caption is None) != (caption_zh is None)):
+        raise ValueError("alt_zh must describe the plot, and caption_zh is given exactly when caption is")
     prefix = _slug(name)
     _plain_log_ticks(fig)
     buffer = io.StringIO()
@@ -251,4 +260,33 @@ def to_svg(fig, name: str, alt: str, caption: str | None = None) -> str:
     svg = re.sub(r"\s*\n\s*", " ", svg)  # one line: Markdown never splits raw HTML mid-way
     svg = re.sub(r">\s+<", "><", svg).strip()
     figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
-    return f'<figure class="gl-figure" id="fig-{prefix}">{svg}{figcaption}</figure>'
+    translated = ""
+    if alt_zh is not None:
+        translated = f'<template data-gl-lang="zh" data-gl-alt="{html.escape(alt_zh, quote=True)}">{caption_zh or ""}</template>'
+    return f'<figure class="gl-figure" id="fig-{prefix}">{svg}{figcaption}{translated}</figure>'
+
+
+_FIGURE = re.compile(r'<figure class="gl-figure" id="fig-[^"]*">.*?</figure>', re.S)
+_TRANSLATION = re.compile(r'<template data-gl-lang="([\w-]+)" data-gl-alt="([^"]*)">(.*?)</template>', re.S)
+
+
+def localize(page_html: str, lang: str) -> str:
+    """Every figure of :func:`to_svg` in the page's language: on a page in ``lang`` its text
+    alternative (``aria-label``, ``<title>``) and caption become the figure's ``lang`` texts; every
+    page drops the translations it does not show."""
+
+    def one(match: re.Match[str]) -> str:
+        figure = match.group(0)
+        own = next((t for t in _TRANSLATION.finditer(figure) if t.group(1) == lang), None)
+        figure = _TRANSLATION.sub("", figure)
+        if own is None:
+            return figure
+        alt = own.group(2)  # escaped for an attribute already; a <title> reads it the same
+        figure = re.sub(r'aria-label="[^"]*"', lambda _: f'aria-label="{alt}"', figure, count=1)
+        figure = re.sub(r"<title>.*?</title>", lambda _: f"<title>{alt}</title>", figure, count=1, flags=re.S)
+        if own.group(3):
+            figure = re.sub(r"<figcaption>.*?</figcaption>", lambda _: f"<figcaption>{own.group(3)}</figcaption>",
+                            figure, count=1, flags=re.S)
+        return figure
+
+    return _FIGURE.sub(one, page_html)

@@ -52,7 +52,7 @@ from site_tools import a11y, execute, i18n, incremental, lean, render  # noqa: E
 from site_tools.catalog import CatalogError, Term, jieba_user_dict, load_terms, translation  # noqa: E402
 from site_tools.mathml import render_math  # noqa: E402
 from site_tools.plot import localize  # noqa: E402
-from site_tools.search import leave_out_of_index, search_fields, vocabulary  # noqa: E402
+from site_tools.search import fresh_segmenter, leave_out_of_index, search_fields, vocabulary  # noqa: E402
 
 OFFLINE_WORKER_SHIM = "assets/javascripts/iframe-worker.js"  # Worker for file:// pages (the offline bundle)
 TERMS: dict[str, Term] = {}
@@ -82,6 +82,7 @@ def on_config(config):
     search = _search_plugin(config)
     if search is not None:
         search.config["jieba_dict_user"] = str(dictionary)
+        fresh_segmenter()  # the plugin is about to load the dictionary again (site_tools/search.py)
     offline = next((p for name, p in config["plugins"].items() if name.endswith("offline")), None)
     if offline is not None and offline.config.enabled:
         # before the offline plugin's on_config, which would otherwise add a shim from unpkg.com:

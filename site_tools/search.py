@@ -58,6 +58,32 @@ _UNSEARCHED = re.compile(
 )
 
 
+_PRISTINE_SEGMENTER: tuple[dict[str, int], int] | None = None
+
+
+def fresh_segmenter() -> None:
+    """Put jieba's dictionary back as it was before any user dictionary was loaded.
+
+    Material's search plugin loads our user dictionary (``jieba_dict_user``) in every ``on_config``,
+    into jieba's one global tokenizer, and each load adds the words' frequencies to its total again.
+    A larger total favours longer words ("求出" instead of "求 出"), so the Chinese index came out
+    differently in the second edition of a build, and again after every ``serve`` rebuild. Called
+    before each ``on_config`` of the search plugin, this makes every build segment as the first did.
+    """
+    global _PRISTINE_SEGMENTER
+    try:
+        import jieba
+    except ImportError:  # search then indexes Chinese unsegmented; nothing to reset
+        return
+    tokenizer = jieba.dt
+    tokenizer.check_initialized()
+    if _PRISTINE_SEGMENTER is None:
+        _PRISTINE_SEGMENTER = (dict(tokenizer.FREQ), tokenizer.total)
+    freq, total = _PRISTINE_SEGMENTER
+    tokenizer.FREQ, tokenizer.total = dict(freq), total
+    tokenizer.user_word_tag_tab = {}
+
+
 def leave_out_of_index(html: str) -> str:
     """``html`` with code listings, their file names, MathML and the headings of
     ``UNSEARCHED_SECTIONS`` marked ``data-search-exclude``."""

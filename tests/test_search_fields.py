@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pytest
 import yaml
 
 from site_tools import search
@@ -108,3 +109,29 @@ def test_untypeable_words_get_no_marker() -> None:
     # lunr's trimmer would strip "∇" and leave a bare "_<n>" token
     fields = fields_for({"a/": (["gradient", "∇"], [])})
     assert all(m[0].isalnum() for m in fields["a/"]["names"].split())
+
+
+def test_every_build_segments_chinese_as_the_first(tmp_path) -> None:
+    """Material's search plugin loads the user dictionary in each on_config, and each load adds to
+    jieba's frequency total (two editions per build, and every serve rebuild): fresh_segmenter puts
+    the dictionary back first, so the same text is cut the same way in every build."""
+    jieba = pytest.importorskip("jieba")
+    from site_tools.catalog import jieba_user_dict, load_terms
+    from site_tools.search import fresh_segmenter
+
+    path = tmp_path / "user.txt"
+    path.write_text(jieba_user_dict(load_terms()), encoding="utf-8")
+    text = "反向传播从输出端出发、逐层向后应用链式法则，求出损失对每个参数的梯度。"
+
+    def load() -> None:  # as Material's plugin does, from an open file (a path would be left open)
+        with path.open("rb") as user:
+            jieba.load_userdict(user)
+
+    fresh_segmenter()
+    load()
+    first, total = list(jieba.cut(text)), jieba.dt.total
+    load()
+    assert jieba.dt.total > total  # what goes wrong without the reset
+    fresh_segmenter()
+    load()
+    assert (list(jieba.cut(text)), jieba.dt.total) == (first, total)

@@ -80,28 +80,32 @@ def download_path(term: Term) -> str:
     return f"{term.family}/{term.slug}/{term.module.rsplit('.', 1)[1]}.py"
 
 
+DOWNLOAD_TEXT = {
+    "en": {
+        "title": "Copying this code", "label": "Download", "joiner": ", ",
+        "helpers": "The blocks below also call {needs}, not shown here. **{link}**: this term's code with "
+                   "every helper included, numpy only, ready to drop into a project.",
+        "alone": "The blocks below need only numpy. **{link}**: all of this term's code in one file.",
+    },
+    "zh": {
+        "title": "复制这段代码", "label": "下载", "joiner": "、",
+        "helpers": "下面的代码块还调用了 {needs}，本页没有列出。**{link}**：本术语的全部代码连同这些辅助函数，"
+                   "只依赖 numpy，可以直接放进你的项目。",
+        "alone": "下面的代码块只需要 numpy。**{link}**：本术语的全部代码，一个文件。",
+    },
+}
+
+
 def download_line(term: Term, helpers: list[str], lang: str = "en") -> str:
     """The line under "Implementation" that says what a copied block needs and links the file.
 
     ``helpers`` are the definitions the standalone file has and the page does not show."""
+    text = DOWNLOAD_TEXT[lang]
     filename = download_path(term).rsplit("/", 1)[1]
-    label = "下载" if lang == "zh" else "Download"
-    link_md = f'[{label} {filename}]({link(term.page, download_path(term))}){{: download="{filename}" }}'
-    if lang == "zh":
-        if helpers:
-            needs = "、".join(f"`{name}`" for name in helpers)
-            text = (f"下面的代码块还调用了 {needs}，本页没有列出。**{link_md}**：本术语的全部代码连同这些"
-                    "辅助函数，只依赖 numpy，可以直接放进你的项目。")
-        else:
-            text = f"下面的代码块只需要 numpy。**{link_md}**：本术语的全部代码，一个文件。"
-        return f'!!! tip "复制这段代码"\n    {text}\n'
-    if helpers:
-        needs = ", ".join(f"`{name}`" for name in helpers)
-        text = (f"The blocks below also call {needs}, not shown here. **{link_md}**: this term's "
-                "code with every helper included, numpy only, ready to drop into a project.")
-    else:
-        text = f"The blocks below need only numpy. **{link_md}**: all of this term's code in one file."
-    return f'!!! tip "Copying this code"\n    {text}\n'
+    link_md = f'[{text["label"]} {filename}]({link(term.page, download_path(term))}){{: download="{filename}" }}'
+    needs = text["joiner"].join(f"`{name}`" for name in helpers)
+    line = (text["helpers"] if helpers else text["alone"]).format(needs=needs, link=link_md)
+    return f'!!! tip "{text["title"]}"\n    {line}\n'
 
 
 def _heading(section_id: str, english: str) -> re.Pattern:

@@ -25,7 +25,7 @@ import json
 import re
 from pathlib import Path
 
-from site_tools.catalog import LANGUAGES, TRANSLATED  # noqa: F401 (TRANSLATED: used by the hooks)
+from site_tools.catalog import LANGUAGES, TRANSLATED
 
 DEFAULT = LANGUAGES[0]
 NAMES = {"en": "English", "zh": "中文"}

@@ -127,33 +127,32 @@ def test_the_cheat_sheet_pdf_has_every_term_on_at_most_eight_pages(bundle: Path)
     assert [TERMS[slug].title for slug in ORIGINAL_CHEAT_SHEET if TERMS[slug].title not in pages[0]] == []
 
 
-def test_the_cheat_sheet_pdf_prints_the_chinese_names(bundle: Path) -> None:
+def require_chinese_font() -> None:
     fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
     if not fonts.strip():
         unavailable("no font with Chinese glyphs (Debian: apt-get install fonts-noto-cjk), so the PDF shows boxes")
+
+
+# a CJK font maps some glyphs back to a radical when text is extracted (门 -> U+2EED, which NFKC
+# leaves alone): a character of a name matches itself or any radical
+RADICAL = "[\u2e80-\u2eff\u2f00-\u2fdf]"
+
+
+def printed(name: str, text: str) -> bool:
+    """Whether ``name`` is in the PDF's extracted ``text`` (spaces removed from both)."""
+    return re.search("".join(f"(?:{re.escape(c)}|{RADICAL})" for c in name.replace(" ", "")), text) is not None
+
+
+def test_the_cheat_sheet_pdf_prints_the_chinese_names(bundle: Path) -> None:
+    require_chinese_font()
     text = "".join(pdf_pages(bundle)).replace(" ", "")
-    # a CJK font maps some glyphs back to a radical when text is extracted (门 -> U+2EED, which
-    # NFKC leaves alone): a character of the name matches itself or any radical
-    radical = "[\u2e80-\u2eff\u2f00-\u2fdf]"
-
-    def printed(name: str) -> bool:
-        return re.search("".join(f"(?:{re.escape(c)}|{radical})" for c in name.replace(" ", "")), text) is not None
-
-    missing = [term.zh[0] for term in TERMS.values() if not printed(term.zh[0])]
-    assert missing == []
+    assert [term.zh[0] for term in TERMS.values() if not printed(term.zh[0], text)] == []
 
 
 def test_the_chinese_cheat_sheet_pdf_has_every_term(bundle: Path) -> None:
-    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
-    if not fonts.strip():
-        unavailable("no font with Chinese glyphs (Debian: apt-get install fonts-noto-cjk), so the PDF shows boxes")
+    require_chinese_font()
     pages = pdf_pages(bundle, "dl-glossary-cheat-sheet.zh.pdf")
     assert 1 <= len(pages) <= 8, len(pages)
     text = "".join(pages).replace(" ", "")
-    radical = "[\u2e80-\u2eff\u2f00-\u2fdf]"  # as above: a glyph may come back as its radical
-
-    def printed(name: str) -> bool:
-        return re.search("".join(f"(?:{re.escape(c)}|{radical})" for c in name.replace(" ", "")), text) is not None
-
-    assert [t.zh[0] for t in TERMS.values() if not printed(t.zh[0])] == []
-    assert [t.title for t in TERMS.values() if not printed(t.title)] == []  # the English name on each card
+    assert [t.zh[0] for t in TERMS.values() if not printed(t.zh[0], text)] == []
+    assert [t.title for t in TERMS.values() if not printed(t.title, text)] == []  # the English name on each card

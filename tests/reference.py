@@ -38,21 +38,31 @@ def require(name: str) -> ModuleType:
     return module
 
 
-def assert_matches(ours, ref, dtype, *, ulps: float = 8, scale: float = 1.0) -> None:
+def assert_matches(ours, ref, dtype, *, ulps: float = 8, scale: float | np.ndarray = 1.0) -> None:
     """Assert ``ours`` equals ``ref`` to within ``ulps`` units of the dtype's precision.
 
     ``scale`` is the magnitude of the numbers the result was computed from (e.g. the largest
     |logit| for log-softmax): a difference of two large numbers is only exact to eps * scale.
+    It may be an array of ``ours``' shape, one magnitude per element.
     NaN must match NaN; the dtype of ``ours`` must be ``dtype``.
     """
     ours = np.asarray(ours)
     assert ours.dtype == dtype, f"expected dtype {np.dtype(dtype)}, got {ours.dtype}"
     eps = np.finfo(dtype).eps
     tiny = np.finfo(dtype).tiny  # results below the normal range carry no relative precision
-    np.testing.assert_allclose(
-        ours, np.asarray(ref, dtype=dtype), rtol=ulps * eps, atol=ulps * eps * scale + tiny,
-        equal_nan=True,
-    )
+    ref = np.asarray(ref, dtype=dtype)
+    if np.ndim(scale) == 0:
+        np.testing.assert_allclose(ours, ref, rtol=ulps * eps, atol=ulps * eps * scale + tiny, equal_nan=True)
+        return
+    # a scale per element (assert_allclose takes one atol only): the same test, element by element
+    atol = ulps * eps * np.broadcast_to(scale, ours.shape) + tiny
+    close = np.isclose(ours, ref, rtol=ulps * eps, atol=atol, equal_nan=True)
+    if not np.all(close):
+        i = np.flatnonzero(~close)[0]
+        raise AssertionError(
+            f"{np.count_nonzero(~close)} of {close.size} elements differ by more than {ulps} ulps"
+            f" (scale per element); first at flat index {i}: ours {ours.flat[i]!r}, reference {ref.flat[i]!r}"
+        )
 
 
 def torch_forward_backward(

@@ -17,7 +17,6 @@ from snippets import (
     saturation_fraction,
     sigmoid,
     silu,
-    softmax,
     softmax_backward,
     tanh,
 )

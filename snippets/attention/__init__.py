@@ -26,3 +26,10 @@ __all__ += ["sinusoidal_positional_encoding"]
 from snippets.attention.transformer import transformer_encoder_layer  # noqa: E402
 
 __all__ += ["transformer_encoder_layer"]
+
+from snippets.attention.grouped_query_attention import (  # noqa: E402
+    grouped_query_attention,
+    grouped_query_attention_backward,
+)
+
+__all__ += ["grouped_query_attention", "grouped_query_attention_backward"]

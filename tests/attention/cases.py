@@ -41,3 +41,16 @@ CASES += [
     Case("self_attention", _self_attention, wrt=(0, 1, 2, 3)),
     Case("self_attention", _self_attention, wrt=(0, 1, 2, 3), kwargs={"is_causal": True}, label="causal"),
 ]
+
+
+def _gqa(r, b=2, hkv=2, group=2, length=3, source=4, e=3, ev=2) -> tuple:
+    """q (B, Hq, L, E), k (B, Hkv, S, E), v (B, Hkv, S, Ev) with Hq = G * Hkv; normal, std 1."""
+    shapes = [(b, hkv * group, length, e), (b, hkv, source, e), (b, hkv, source, ev)]
+    return tuple(r.normal(size=s) for s in shapes)
+
+
+CASES += [
+    Case("grouped_query_attention", _gqa, wrt=(0, 1, 2)),
+    Case("grouped_query_attention", lambda r: _gqa(r, hkv=1, group=3, length=4), wrt=(0, 1, 2),
+         kwargs={"is_causal": True}, label="mqa-causal"),
+]

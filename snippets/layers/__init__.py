@@ -29,3 +29,18 @@ __all__ += ["conv_output_size"]
 from snippets.layers.pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward  # noqa: E402
 
 __all__ += ["max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward"]
+
+from snippets.layers.depthwise_separable_convolution import (  # noqa: E402
+    depthwise_conv2d,
+    depthwise_conv2d_backward,
+    depthwise_separable_conv2d,
+    depthwise_separable_conv2d_backward,
+)
+
+__all__ += [
+    "depthwise_conv2d",
+    "depthwise_conv2d_backward",
+    "depthwise_separable_conv2d",
+    "depthwise_separable_conv2d_backward",
+]
+

@@ -53,3 +53,21 @@ CASES += [
         label="overlap-padding",
     ),
 ]
+
+# depthwise: 3 channels, non-square kernel, unequal stride and padding; separable: the same
+# depthwise step followed by a 1x1 mix of the 3 channels into 4
+CASES += [
+    Case(
+        "depthwise_conv2d",
+        lambda r: (r.normal(size=(2, 3, 6, 5)), r.normal(size=(3, 1, 3, 2)), r.normal(size=3)),
+        wrt=(0, 1, 2),
+        kwargs={"stride": (2, 1), "padding": (1, 2)},
+    ),
+    Case(
+        "depthwise_separable_conv2d",
+        lambda r: (r.normal(size=(2, 3, 6, 5)), r.normal(size=(3, 1, 3, 2)), r.normal(size=(4, 3, 1, 1))),
+        wrt=(0, 1, 2),
+        kwargs={"stride": (2, 1), "padding": (1, 2)},
+    ),
+]
+

@@ -18,3 +18,7 @@ __all__ += ["perplexity"]
 from snippets.metrics.roc_auc import roc_auc_score, roc_curve  # noqa: E402
 
 __all__ += ["roc_curve", "roc_auc_score"]
+
+from snippets.metrics.average_precision import average_precision, precision_recall_curve  # noqa: E402
+
+__all__ += ["precision_recall_curve", "average_precision"]

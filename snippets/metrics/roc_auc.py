@@ -15,11 +15,14 @@ __all__ = ["roc_curve", "roc_auc_score"]
 
 
 # --8<-- [start:check_binary_scores]
-def _check_binary_scores(y_true: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def _check_binary_scores(
+    y_true: ArrayLike, scores: ArrayLike, *, need_negative: bool = True, metric: str = "ROC"
+) -> tuple[np.ndarray, np.ndarray]:
     """Validate ``(y_true, scores)``; return the mask of positive samples and the array to rank by.
 
     Labels must be {0, 1}, {-1, 1} or booleans (1 / True is positive; 0.0 and 1.0 count as 0
-    and 1), both classes present;
+    and 1), both classes present (with ``need_negative=False``, at least one positive: the
+    precision-recall curve of ``metric`` needs no negative);
     scores real, finite and of the same 1-D shape. Integer scores are ranked as integers, so
     that values too close to tell apart in float64 still rank apart (as in scikit-learn).
     """
@@ -49,10 +52,15 @@ def _check_binary_scores(y_true: ArrayLike, scores: ArrayLike) -> tuple[np.ndarr
             f"y_true must hold binary labels in {{0, 1}} or {{-1, 1}} (or booleans), with 1 the "
             f"positive class; found labels {classes}. Pass y_true == <your positive label>"
         )
-    if classes.size < 2:
+    if classes.size < 2 and need_negative:
         raise ValueError(
-            f"y_true contains only the label {classes[0]}: ROC needs both classes "
+            f"y_true contains only the label {classes[0]}: {metric} needs both classes "
             "(at least one positive and one negative sample)"
+        )
+    if classes[-1] != 1:
+        raise ValueError(
+            f"y_true contains only the label {classes[0]}: {metric} needs at least one positive "
+            "sample (label 1), or recall is 0/0"
         )
     return labels == 1, (raw if raw.dtype.kind in "iu" else values)
 # --8<-- [end:check_binary_scores]
@@ -61,14 +69,14 @@ def _check_binary_scores(y_true: ArrayLike, scores: ArrayLike) -> tuple[np.ndarr
 # --8<-- [start:ranked_counts]
 def _ranked_counts(positive: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sort by decreasing score; for every distinct score t, the number of positives (TP) and of
-    negatives (FP) scoring >= t, and t itself (as float64)."""
+    negatives (FP) scoring >= t, and t itself (in the dtype of ``key``)."""
     order = np.argsort(key, kind="stable")[::-1]  # decreasing scores; O(N log N)
     s, pos = key[order], positive[order]
     # the last sample of each run of equal scores: a threshold there admits the whole run
     last = np.flatnonzero(np.append(s[1:] != s[:-1], True))
     tps = np.cumsum(pos, dtype=np.int64)[last]  # positives ranked at or above the threshold
     fps = last + 1 - tps  # the rest of those ranked at or above it are negatives
-    return tps, fps, s[last].astype(np.float64)
+    return tps, fps, s[last]
 # --8<-- [end:ranked_counts]
 
 
@@ -123,7 +131,7 @@ def roc_curve(y_true: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, np.ndar
     # start at (0, 0): a threshold above every score predicts nothing positive
     tps = np.concatenate([[0], tps]).astype(np.float64)
     fps = np.concatenate([[0], fps]).astype(np.float64)
-    thresholds = np.concatenate([[np.inf], thresholds])
+    thresholds = np.concatenate([[np.inf], thresholds.astype(np.float64)])
     # rates: divide by the totals, the counts at the lowest threshold
     return fps / fps[-1], tps / tps[-1], thresholds
 # --8<-- [end:roc_curve]

@@ -45,3 +45,7 @@ __all__ += ["max_stable_lr", "lr_sweep"]
 from snippets.optimization.learning_rate_schedule import cosine_annealing_lr, linear_warmup_lr, step_lr  # noqa: E402
 
 __all__ += ["step_lr", "cosine_annealing_lr", "linear_warmup_lr"]
+
+from snippets.optimization.adagrad import adagrad_step  # noqa: E402
+
+__all__ += ["adagrad_step"]

@@ -21,3 +21,7 @@ __all__ += ["logit", "logit_backward"]
 from snippets.probability.log_sum_exp import logsumexp, logsumexp_backward  # noqa: E402
 
 __all__ += ["logsumexp", "logsumexp_backward"]
+
+from snippets.probability.one_hot_encoding import from_one_hot, one_hot  # noqa: E402
+
+__all__ += ["one_hot", "from_one_hot"]

@@ -55,6 +55,8 @@ NO_FLOAT_INPUT = {
     "iterations_per_epoch": "sample and batch counts",
     "batch_indices": "sample and batch counts and a generator",
     "grid_search": "a callable and lists of candidate values to try",
+    "kfold_indices": "a sample count, a fold count and a generator",
+    "stratified_kfold_indices": "integer class labels and a fold count",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

@@ -56,6 +56,8 @@ NO_FLOAT_INPUT = {
     "batch_indices": "sample and batch counts and a generator",
     "grid_search": "a callable and lists of candidate values to try",
     "one_hot": "integer class indices and a class count",
+    "kfold_indices": "a sample count, a fold count and a generator",
+    "stratified_kfold_indices": "integer class labels and a fold count",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

@@ -1,6 +1,7 @@
 """Training: the vocabulary of the training loop and of judging a model."""
 
 from snippets.training.bias_variance_tradeoff import bias_variance_decomposition
+from snippets.training.cross_validation import cross_val_score, kfold_indices, stratified_kfold_indices
 from snippets.training.epoch import batch_indices, iterations_per_epoch
 from snippets.training.hyperparameter import grid_search, random_search
 from snippets.training.overfitting import polynomial_features, polynomial_fit
@@ -16,4 +17,7 @@ __all__: list[str] = [
     "bias_variance_decomposition",
     "grid_search",
     "random_search",
+    "kfold_indices",
+    "stratified_kfold_indices",
+    "cross_val_score",
 ]

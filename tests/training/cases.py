@@ -3,3 +3,12 @@
 from tests.gradcheck import Case
 
 CASES: list[Case] = []
+
+CASES += [
+    # LoRA: gradients for x, A and B (W is frozen and gets none); alpha / r = 4
+    Case(
+        "lora_linear",
+        lambda r: (r.normal(size=(3, 4)), r.normal(size=(5, 4)), r.normal(size=(2, 4)), r.normal(size=(5, 2))),
+        wrt=(0, 2, 3), kwargs={"alpha": 8.0, "r": 2},
+    ),
+]

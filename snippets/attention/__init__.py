@@ -33,3 +33,12 @@ from snippets.attention.grouped_query_attention import (  # noqa: E402
 )
 
 __all__ += ["grouped_query_attention", "grouped_query_attention_backward"]
+
+from snippets.attention.flash_attention import (  # noqa: E402
+    flash_attention,
+    flash_attention_backward,
+    online_softmax,
+    online_softmax_backward,
+)
+
+__all__ += ["online_softmax", "online_softmax_backward", "flash_attention", "flash_attention_backward"]

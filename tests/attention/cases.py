@@ -54,3 +54,12 @@ CASES += [
     Case("grouped_query_attention", lambda r: _gqa(r, hkv=1, group=3, length=4), wrt=(0, 1, 2),
          kwargs={"is_causal": True}, label="mqa-causal"),
 ]
+
+CASES += [
+    Case("online_softmax", lambda r: (r.normal(size=(3, 5)) * 2,), kwargs={"block_size": 2}),
+    Case("online_softmax", lambda r: (r.normal(size=(4, 3)) * 2,), kwargs={"block_size": 3, "axis": 0},
+         label="axis0"),
+    Case("flash_attention", _qkv, wrt=(0, 1, 2), kwargs={"block_size": 3}),
+    Case("flash_attention", lambda r: _qkv(r, length=4, source=5), wrt=(0, 1, 2),
+         kwargs={"block_size": 2, "is_causal": True}, label="causal"),
+]

@@ -44,3 +44,6 @@ __all__ += [
     "depthwise_separable_conv2d_backward",
 ]
 
+from snippets.layers.transposed_convolution import conv_transpose2d, conv_transpose2d_backward  # noqa: E402
+
+__all__ += ["conv_transpose2d", "conv_transpose2d_backward"]

@@ -71,3 +71,12 @@ CASES += [
     ),
 ]
 
+# conv_transpose2d: non-square kernel, unequal stride, padding and output_padding (< stride)
+CASES += [
+    Case(
+        "conv_transpose2d",
+        lambda r: (r.normal(size=(2, 3, 3, 4)), r.normal(size=(3, 2, 3, 2)), r.normal(size=2)),
+        wrt=(0, 1, 2),
+        kwargs={"stride": (2, 3), "padding": (1, 0), "output_padding": (1, 2)},
+    ),
+]

@@ -44,3 +44,20 @@ __all__ += [
     "depthwise_separable_conv2d_backward",
 ]
 
+from snippets.layers.transposed_convolution import conv_transpose2d, conv_transpose2d_backward  # noqa: E402
+
+__all__ += ["conv_transpose2d", "conv_transpose2d_backward"]
+
+from snippets.layers.upsampling import (  # noqa: E402
+    upsample_bilinear2d,
+    upsample_bilinear2d_backward,
+    upsample_nearest2d,
+    upsample_nearest2d_backward,
+)
+
+__all__ += [
+    "upsample_nearest2d",
+    "upsample_nearest2d_backward",
+    "upsample_bilinear2d",
+    "upsample_bilinear2d_backward",
+]

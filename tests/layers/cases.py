@@ -71,3 +71,25 @@ CASES += [
     ),
 ]
 
+# conv_transpose2d: non-square kernel, unequal stride, padding and output_padding (< stride)
+CASES += [
+    Case(
+        "conv_transpose2d",
+        lambda r: (r.normal(size=(2, 3, 3, 4)), r.normal(size=(3, 2, 3, 2)), r.normal(size=2)),
+        wrt=(0, 1, 2),
+        kwargs={"stride": (2, 3), "padding": (1, 0), "output_padding": (1, 2)},
+    ),
+]
+
+# upsampling: a non-integer nearest factor (copies of uneven multiplicity) and bilinear resizing
+# to a size that is neither a multiple nor a divisor of the input, with both corner conventions
+CASES += [
+    Case("upsample_nearest2d", lambda r: (r.normal(size=(2, 2, 3, 4)),), kwargs={"scale_factor": (2, 1.5)}),
+    Case("upsample_bilinear2d", lambda r: (r.normal(size=(2, 2, 3, 4)),), kwargs={"size": (7, 5)}),
+    Case(
+        "upsample_bilinear2d",
+        lambda r: (r.normal(size=(1, 3, 4, 3)),),
+        kwargs={"size": (6, 8), "align_corners": True},
+        label="align-corners",
+    ),
+]

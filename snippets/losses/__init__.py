@@ -43,3 +43,12 @@ __all__ += ["kl_divergence", "kl_divergence_backward"]
 from snippets.losses.label_smoothing import smooth_labels  # noqa: E402
 
 __all__ += ["smooth_labels"]
+
+from snippets.losses.hinge_loss import (  # noqa: E402
+    hinge_loss,
+    hinge_loss_backward,
+    multi_margin_loss,
+    multi_margin_loss_backward,
+)
+
+__all__ += ["hinge_loss", "hinge_loss_backward", "multi_margin_loss", "multi_margin_loss_backward"]

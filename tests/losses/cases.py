@@ -1,5 +1,7 @@
 """Gradient-check cases for snippets.losses (collected by tests/cases.py)."""
 
+import numpy as np
+
 from tests.gradcheck import Case, probability_rows
 
 CASES = [
@@ -40,4 +42,32 @@ CASES += [
     Case("kl_divergence", lambda r: (probability_rows(r, (3, 4)), probability_rows(r, (3, 4))), wrt=(0, 1)),
     Case("kl_divergence", lambda r: (probability_rows(r, (5, 2)).T, probability_rows(r, (5, 2)).T),
          wrt=(0, 1), kwargs={"axis": 0}, label="axis0"),
+]
+
+
+def _away_from_kinks(r, n, c, margin=1.0):
+    """(scores, classes) whose margin violations z = margin - x[y] + x[i] satisfy 0.1 <= |z| <= 2:
+    each wrong score is placed at x[y] - margin + z, on either side of the kink at z = 0."""
+    t = r.integers(0, c, size=n)
+    true_score = r.normal(size=(n, 1))
+    z = r.choice([-1.0, 1.0], size=(n, c)) * r.uniform(0.1, 2.0, size=(n, c))
+    x = true_score - margin + z
+    x[np.arange(n), t] = true_score[:, 0]
+    return x, t
+
+
+def _signed_scores(r, n):
+    """(scores, labels +-1) whose margins y * s stay 0.1 or more away from the kink at 1."""
+    y = r.choice([-1, 1], size=n)
+    m = 1 + r.choice([-1.0, 1.0], size=n) * r.uniform(0.1, 2.0, size=n)
+    return y * m, y
+
+
+CASES += [
+    Case("hinge_loss", lambda r: _signed_scores(r, 6)),
+    Case("hinge_loss", lambda r: _signed_scores(r, 5), kwargs={"reduction": "none"}, label="none"),
+    Case("multi_margin_loss", lambda r: _away_from_kinks(r, 4, 5)),
+    Case("multi_margin_loss", lambda r: _away_from_kinks(r, 4, 5), kwargs={"p": 2, "reduction": "none"}, label="p2"),
+    Case("multi_margin_loss", lambda r: _away_from_kinks(r, 3, 4, 0.5),
+         kwargs={"margin": 0.5, "weight": [1.0, 2.0, 0.5, 3.0], "reduction": "sum"}, label="weighted"),
 ]

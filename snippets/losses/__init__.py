@@ -52,3 +52,7 @@ from snippets.losses.hinge_loss import (  # noqa: E402
 )
 
 __all__ += ["hinge_loss", "hinge_loss_backward", "multi_margin_loss", "multi_margin_loss_backward"]
+
+from snippets.losses.triplet_loss import triplet_margin_loss, triplet_margin_loss_backward  # noqa: E402
+
+__all__ += ["triplet_margin_loss", "triplet_margin_loss_backward"]

@@ -71,3 +71,22 @@ CASES += [
     Case("multi_margin_loss", lambda r: _away_from_kinks(r, 3, 4, 0.5),
          kwargs={"margin": 0.5, "weight": [1.0, 2.0, 0.5, 3.0], "reduction": "sum"}, label="weighted"),
 ]
+
+
+def _triplets(r, n, d):
+    """(anchor, positive, negative) away from every kink, in any p-norm with p >= 1: each offset
+    component has magnitude 0.05-0.1 (positives; negatives of active triplets, so the hinge
+    argument is about 1 > 0) or 2-3 (negatives of inactive ones, argument below 0.3 - 2 + 1)."""
+    def offsets(low, high):
+        return r.choice([-1.0, 1.0], size=(n, d)) * r.uniform(low, high, size=(n, d))
+
+    a = r.normal(size=(n, d))
+    far = (np.arange(n) % 2 == 1)[:, None]
+    return a, a + offsets(0.05, 0.1), a + np.where(far, offsets(2.0, 3.0), offsets(0.05, 0.1))
+
+
+CASES += [
+    Case("triplet_margin_loss", lambda r: _triplets(r, 4, 3), wrt=(0, 1, 2)),
+    Case("triplet_margin_loss", lambda r: _triplets(r, 4, 3), wrt=(0, 1, 2),
+         kwargs={"p": 1.5, "swap": True, "reduction": "none"}, label="p1.5-swap"),
+]

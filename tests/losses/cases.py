@@ -90,3 +90,23 @@ CASES += [
     Case("triplet_margin_loss", lambda r: _triplets(r, 4, 3), wrt=(0, 1, 2),
          kwargs={"p": 1.5, "swap": True, "reduction": "none"}, label="p1.5-swap"),
 ]
+
+
+def _pairs_with_cosines(r, n, d, margin=0.0):
+    """(x1, x2, y) whose cosines lie 0.1 to 0.7 away from ``margin`` on either side (away from
+    the dissimilar pairs' kink at cos = margin) and inside (-0.95, 0.95)."""
+    x1 = r.normal(size=(n, d))
+    u = x1 / np.linalg.norm(x1, axis=1, keepdims=True)
+    w = r.normal(size=(n, d))
+    w -= np.sum(w * u, axis=1, keepdims=True) * u  # orthogonal to x1
+    w /= np.linalg.norm(w, axis=1, keepdims=True)
+    cos = np.clip(margin + r.choice([-1.0, 1.0], size=n) * r.uniform(0.1, 0.7, size=n), -0.95, 0.95)
+    x2 = r.uniform(0.5, 2.0, size=(n, 1)) * (cos[:, None] * u + np.sqrt(1 - cos**2)[:, None] * w)
+    return x1, x2, r.choice([-1, 1], size=n)
+
+
+CASES += [
+    Case("cosine_embedding_loss", lambda r: _pairs_with_cosines(r, 6, 3), wrt=(0, 1)),
+    Case("cosine_embedding_loss", lambda r: _pairs_with_cosines(r, 5, 4, 0.3), wrt=(0, 1),
+         kwargs={"margin": 0.3, "reduction": "none"}, label="margin0.3"),
+]

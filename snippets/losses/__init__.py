@@ -43,3 +43,23 @@ __all__ += ["kl_divergence", "kl_divergence_backward"]
 from snippets.losses.label_smoothing import smooth_labels  # noqa: E402
 
 __all__ += ["smooth_labels"]
+
+from snippets.losses.hinge_loss import (  # noqa: E402
+    hinge_loss,
+    hinge_loss_backward,
+    multi_margin_loss,
+    multi_margin_loss_backward,
+)
+
+__all__ += ["hinge_loss", "hinge_loss_backward", "multi_margin_loss", "multi_margin_loss_backward"]
+
+from snippets.losses.triplet_loss import triplet_margin_loss, triplet_margin_loss_backward  # noqa: E402
+
+__all__ += ["triplet_margin_loss", "triplet_margin_loss_backward"]
+
+from snippets.losses.cosine_embedding_loss import (  # noqa: E402
+    cosine_embedding_loss,
+    cosine_embedding_loss_backward,
+)
+
+__all__ += ["cosine_embedding_loss", "cosine_embedding_loss_backward"]

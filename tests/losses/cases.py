@@ -1,5 +1,7 @@
 """Gradient-check cases for snippets.losses (collected by tests/cases.py)."""
 
+import numpy as np
+
 from tests.gradcheck import Case, probability_rows
 
 CASES = [
@@ -40,4 +42,71 @@ CASES += [
     Case("kl_divergence", lambda r: (probability_rows(r, (3, 4)), probability_rows(r, (3, 4))), wrt=(0, 1)),
     Case("kl_divergence", lambda r: (probability_rows(r, (5, 2)).T, probability_rows(r, (5, 2)).T),
          wrt=(0, 1), kwargs={"axis": 0}, label="axis0"),
+]
+
+
+def _away_from_kinks(r, n, c, margin=1.0):
+    """(scores, classes) whose margin violations z = margin - x[y] + x[i] satisfy 0.1 <= |z| <= 2:
+    each wrong score is placed at x[y] - margin + z, on either side of the kink at z = 0."""
+    t = r.integers(0, c, size=n)
+    true_score = r.normal(size=(n, 1))
+    z = r.choice([-1.0, 1.0], size=(n, c)) * r.uniform(0.1, 2.0, size=(n, c))
+    x = true_score - margin + z
+    x[np.arange(n), t] = true_score[:, 0]
+    return x, t
+
+
+def _signed_scores(r, n):
+    """(scores, labels +-1) whose margins y * s stay 0.1 or more away from the kink at 1."""
+    y = r.choice([-1, 1], size=n)
+    m = 1 + r.choice([-1.0, 1.0], size=n) * r.uniform(0.1, 2.0, size=n)
+    return y * m, y
+
+
+CASES += [
+    Case("hinge_loss", lambda r: _signed_scores(r, 6)),
+    Case("hinge_loss", lambda r: _signed_scores(r, 5), kwargs={"reduction": "none"}, label="none"),
+    Case("multi_margin_loss", lambda r: _away_from_kinks(r, 4, 5)),
+    Case("multi_margin_loss", lambda r: _away_from_kinks(r, 4, 5), kwargs={"p": 2, "reduction": "none"}, label="p2"),
+    Case("multi_margin_loss", lambda r: _away_from_kinks(r, 3, 4, 0.5),
+         kwargs={"margin": 0.5, "weight": [1.0, 2.0, 0.5, 3.0], "reduction": "sum"}, label="weighted"),
+]
+
+
+def _triplets(r, n, d):
+    """(anchor, positive, negative) away from every kink, in any p-norm with p >= 1: each offset
+    component has magnitude 0.05-0.1 (positives; negatives of active triplets, so the hinge
+    argument is about 1 > 0) or 2-3 (negatives of inactive ones, argument below 0.3 - 2 + 1)."""
+    def offsets(low, high):
+        return r.choice([-1.0, 1.0], size=(n, d)) * r.uniform(low, high, size=(n, d))
+
+    a = r.normal(size=(n, d))
+    far = (np.arange(n) % 2 == 1)[:, None]
+    return a, a + offsets(0.05, 0.1), a + np.where(far, offsets(2.0, 3.0), offsets(0.05, 0.1))
+
+
+CASES += [
+    Case("triplet_margin_loss", lambda r: _triplets(r, 4, 3), wrt=(0, 1, 2)),
+    Case("triplet_margin_loss", lambda r: _triplets(r, 4, 3), wrt=(0, 1, 2),
+         kwargs={"p": 1.5, "swap": True, "reduction": "none"}, label="p1.5-swap"),
+]
+
+
+def _pairs_with_cosines(r, n, d, margin=0.0):
+    """(x1, x2, y) whose cosines lie 0.1 to 0.7 away from ``margin`` on either side (away from
+    the dissimilar pairs' kink at cos = margin) and inside (-0.95, 0.95)."""
+    x1 = r.normal(size=(n, d))
+    u = x1 / np.linalg.norm(x1, axis=1, keepdims=True)
+    w = r.normal(size=(n, d))
+    w -= np.sum(w * u, axis=1, keepdims=True) * u  # orthogonal to x1
+    w /= np.linalg.norm(w, axis=1, keepdims=True)
+    cos = np.clip(margin + r.choice([-1.0, 1.0], size=n) * r.uniform(0.1, 0.7, size=n), -0.95, 0.95)
+    x2 = r.uniform(0.5, 2.0, size=(n, 1)) * (cos[:, None] * u + np.sqrt(1 - cos**2)[:, None] * w)
+    return x1, x2, r.choice([-1, 1], size=n)
+
+
+CASES += [
+    Case("cosine_embedding_loss", lambda r: _pairs_with_cosines(r, 6, 3), wrt=(0, 1)),
+    Case("cosine_embedding_loss", lambda r: _pairs_with_cosines(r, 5, 4, 0.3), wrt=(0, 1),
+         kwargs={"margin": 0.3, "reduction": "none"}, label="margin0.3"),
 ]

@@ -34,4 +34,24 @@ CASES: list[Case] = [
         kwargs={"eps": 0.1},
         label="2d-eps",
     ),
+    # group_norm: (N, C, L) in 2 groups; (N, C, H, W) in 3 groups with eps given
+    Case(
+        "group_norm",
+        lambda r: (r.normal(size=(3, 4, 5)) * 2 + 1, 2, r.normal(size=4), r.normal(size=4)),
+        wrt=(0, 2, 3),
+    ),
+    Case(
+        "group_norm",
+        lambda r: (r.normal(size=(2, 6, 2, 3)), 3, r.normal(size=6), r.normal(size=6)),
+        wrt=(0, 2, 3),
+        kwargs={"eps": 0.1},
+        label="nchw-eps",
+    ),
+    # instance_norm: (N, C, H, W) with weight and bias; adain: content and style of other sizes
+    Case(
+        "instance_norm",
+        lambda r: (r.normal(size=(2, 3, 2, 3)) * 2 + 1, r.normal(size=3), r.normal(size=3)),
+        wrt=(0, 1, 2),
+    ),
+    Case("adain", lambda r: (r.normal(size=(2, 3, 4)), r.normal(size=(2, 3, 2, 3)) * 2 + 1), wrt=(0, 1)),
 ]

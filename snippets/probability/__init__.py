@@ -25,3 +25,12 @@ __all__ += ["logsumexp", "logsumexp_backward"]
 from snippets.probability.one_hot_encoding import from_one_hot, one_hot  # noqa: E402
 
 __all__ += ["one_hot", "from_one_hot"]
+
+from snippets.probability.cosine_similarity import (  # noqa: E402
+    cosine_similarity,
+    cosine_similarity_backward,
+    normalize,
+    normalize_backward,
+)
+
+__all__ += ["cosine_similarity", "cosine_similarity_backward", "normalize", "normalize_backward"]

@@ -18,3 +18,18 @@ CASES += [
     Case("logsumexp", lambda r: (r.normal(size=(2, 3, 4)),), kwargs={"axis": 1}, label="axis1"),
     Case("logsumexp", lambda r: (r.normal(size=(3, 5)),), kwargs={"axis": -1, "keepdims": True}, label="keepdims"),
 ]
+
+CASES += [
+    Case("cosine_similarity", lambda r: (r.normal(size=(4, 5)), r.normal(size=(4, 5))), wrt=(0, 1)),
+    Case(
+        "cosine_similarity",
+        lambda r: (r.normal(size=(3, 1, 4)), r.normal(size=(2, 4))),
+        wrt=(0, 1),
+        kwargs={"axis": -1},
+        label="broadcast",
+    ),
+    Case("cosine_similarity", lambda r: (r.normal(size=5), r.normal(size=5)), wrt=(0, 1), kwargs={"axis": 0}, label="vectors"),
+    Case("normalize", lambda r: (r.normal(size=(4, 5)),)),
+    Case("normalize", lambda r: (r.normal(size=(3, 4, 2)),), kwargs={"p": 3.0, "axis": 0}, label="p3-axis0"),
+    Case("normalize", lambda r: (r.normal(size=(3, 4)) + 3,), kwargs={"p": 1.0}, label="p1"),
+]

@@ -5,6 +5,7 @@ from snippets.training.cross_validation import cross_val_score, kfold_indices, s
 from snippets.training.epoch import batch_indices, iterations_per_epoch
 from snippets.training.hyperparameter import grid_search, random_search
 from snippets.training.lora import lora_linear, lora_linear_backward, lora_merge
+from snippets.training.mini_batch import iterate_minibatches, minibatch_gradient, minibatch_gradient_backward
 from snippets.training.overfitting import polynomial_features, polynomial_fit
 from snippets.training.train_validation_test_split import split_sizes, train_val_test_split
 
@@ -24,4 +25,7 @@ __all__: list[str] = [
     "lora_linear",
     "lora_linear_backward",
     "lora_merge",
+    "iterate_minibatches",
+    "minibatch_gradient",
+    "minibatch_gradient_backward",
 ]

@@ -38,3 +38,7 @@ __all__ += ["silu", "silu_backward"]
 from snippets.activations.activation_function import activation_slope, saturation_fraction  # noqa: E402
 
 __all__ += ["activation_slope", "saturation_fraction"]
+
+from snippets.activations.softplus import softplus, softplus_backward  # noqa: E402
+
+__all__ += ["softplus", "softplus_backward"]

@@ -121,6 +121,21 @@ ELEMENTWISE: list[Elementwise] = [
     # PyTorch's gradient g s (1 + x (1 - s)): 1 - s has only absolute accuracy eps, times
     # x s (1 - s) <= 0.3; ours (s + x s s(-x)) has no subtraction: compare absolutely
     Elementwise("silu", _torch_f("silu"), grad_scale=1.0),
+    # softplus: PyTorch computes log1p(exp(beta x)) / beta, we max(z, 0) + log1p(exp(-|z|)): each
+    # rounds an exp, a log1p and a division once (measured <= 2 ulps apart, values and gradients);
+    # beta and threshold are rounded to the input's dtype first, as PyTorch does. With threshold 5
+    # the switch to x at beta x = 5 is a jump of log1p(e^-5) / beta: finite differences avoid it
+    *[
+        Elementwise(
+            "softplus", _torch_f("softplus", **kw), kwargs=kw, label=label, ulps=4, grad_ulps=4,
+            sample=away_from_kinks(kw["threshold"] / kw["beta"]) if kw["threshold"] < 10 else smooth,
+        )
+        for label, kw in [
+            ("", {"beta": 1.0, "threshold": 20.0}),
+            ("beta2-threshold5", {"beta": 2.0, "threshold": 5.0}),
+            ("beta0.3", {"beta": 0.3, "threshold": 20.0}),
+        ]
+    ],
 ]
 
 IDS = [entry.id for entry in ELEMENTWISE]

@@ -136,6 +136,17 @@ ELEMENTWISE: list[Elementwise] = [
             ("beta0.3", {"beta": 0.3, "threshold": 20.0}),
         ]
     ],
+    # elu / celu: PyTorch evaluates alpha * expm1(x * input_scale) and its backward from exp, as we
+    # do (measured <= 1 ulp for values, <= 2 for gradients). celu's input_scale is 1 / alpha, which
+    # for an alpha that is a power of two makes x * (1/alpha) = x / alpha exactly; other alphas (its
+    # exponent rounded once more, amplified by |x / alpha|, and PyTorch's backward rounding alpha to
+    # float32) are compared in tests/activations/test_elu.py
+    *[
+        Elementwise(fn, _torch_f(fn, alpha=a), kwargs={"alpha": a}, label=f"alpha{a:g}", ulps=2, grad_ulps=2,
+                    sample=away_from_kinks(0.0))
+        for fn, alphas in [("elu", (1.0, 0.5, 2.0, -0.5)), ("celu", (1.0, 0.5, 2.0))]
+        for a in alphas
+    ],
 ]
 
 IDS = [entry.id for entry in ELEMENTWISE]

@@ -38,3 +38,11 @@ __all__ += ["silu", "silu_backward"]
 from snippets.activations.activation_function import activation_slope, saturation_fraction  # noqa: E402
 
 __all__ += ["activation_slope", "saturation_fraction"]
+
+from snippets.activations.softplus import softplus, softplus_backward  # noqa: E402
+
+__all__ += ["softplus", "softplus_backward"]
+
+from snippets.activations.elu import celu, celu_backward, elu, elu_backward  # noqa: E402
+
+__all__ += ["elu", "elu_backward", "celu", "celu_backward"]

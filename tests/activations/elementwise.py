@@ -121,6 +121,32 @@ ELEMENTWISE: list[Elementwise] = [
     # PyTorch's gradient g s (1 + x (1 - s)): 1 - s has only absolute accuracy eps, times
     # x s (1 - s) <= 0.3; ours (s + x s s(-x)) has no subtraction: compare absolutely
     Elementwise("silu", _torch_f("silu"), grad_scale=1.0),
+    # softplus: PyTorch computes log1p(exp(beta x)) / beta, we max(z, 0) + log1p(exp(-|z|)): each
+    # rounds an exp, a log1p and a division once (measured <= 2 ulps apart, values and gradients);
+    # beta and threshold are rounded to the input's dtype first, as PyTorch does. With threshold 5
+    # the switch to x at beta x = 5 is a jump of log1p(e^-5) / beta: finite differences avoid it
+    *[
+        Elementwise(
+            "softplus", _torch_f("softplus", **kw), kwargs=kw, label=label, ulps=4, grad_ulps=4,
+            sample=away_from_kinks(kw["threshold"] / kw["beta"]) if kw["threshold"] < 10 else smooth,
+        )
+        for label, kw in [
+            ("", {"beta": 1.0, "threshold": 20.0}),
+            ("beta2-threshold5", {"beta": 2.0, "threshold": 5.0}),
+            ("beta0.3", {"beta": 0.3, "threshold": 20.0}),
+        ]
+    ],
+    # elu / celu: PyTorch evaluates alpha * expm1(x * input_scale) and its backward from exp, as we
+    # do (measured <= 1 ulp for values, <= 2 for gradients). celu's input_scale is 1 / alpha, which
+    # for an alpha that is a power of two makes x * (1/alpha) = x / alpha exactly; other alphas (its
+    # exponent rounded once more, amplified by |x / alpha|, and PyTorch's backward rounding alpha to
+    # float32) are compared in tests/activations/test_elu.py
+    *[
+        Elementwise(fn, _torch_f(fn, alpha=a), kwargs={"alpha": a}, label=f"alpha{a:g}", ulps=2, grad_ulps=2,
+                    sample=away_from_kinks(0.0))
+        for fn, alphas in [("elu", (1.0, 0.5, 2.0, -0.5)), ("celu", (1.0, 0.5, 2.0))]
+        for a in alphas
+    ],
 ]
 
 IDS = [entry.id for entry in ELEMENTWISE]

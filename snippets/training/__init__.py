@@ -6,7 +6,15 @@ from snippets.training.epoch import batch_indices, iterations_per_epoch
 from snippets.training.hyperparameter import grid_search, random_search
 from snippets.training.lora import lora_linear, lora_linear_backward, lora_merge
 from snippets.training.overfitting import polynomial_features, polynomial_fit
+from snippets.training.quantization import (
+    choose_qparams,
+    dequantize,
+    fake_quantize,
+    fake_quantize_backward,
+    quantize_per_tensor,
+)
 from snippets.training.train_validation_test_split import split_sizes, train_val_test_split
+from snippets.training.weight_tying import tied_embedding_grad, tied_lm_logits, tied_lm_logits_backward
 
 __all__: list[str] = [
     "iterations_per_epoch",
@@ -24,4 +32,12 @@ __all__: list[str] = [
     "lora_linear",
     "lora_linear_backward",
     "lora_merge",
+    "tied_lm_logits",
+    "tied_lm_logits_backward",
+    "tied_embedding_grad",
+    "choose_qparams",
+    "quantize_per_tensor",
+    "dequantize",
+    "fake_quantize",
+    "fake_quantize_backward",
 ]

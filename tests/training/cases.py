@@ -12,3 +12,14 @@ CASES += [
         wrt=(0, 2, 3), kwargs={"alpha": 8.0, "r": 2},
     ),
 ]
+
+CASES += [
+    # weight tying's output projection: gradients for h and the shared table
+    Case("tied_lm_logits", lambda r: (r.normal(size=(2, 3, 4)), r.normal(size=(6, 4))), wrt=(0, 1)),
+]
+
+# fake_quantize's backward is the straight-through estimator, not the derivative of a step function
+# (0 almost everywhere), so finite differences cannot check it: PyTorch's autograd does, exactly
+CHECKED_ELSEWHERE = {
+    "fake_quantize": "tests/training/test_quantization.py::test_fake_quantize_matches_torch_with_autograd",
+}

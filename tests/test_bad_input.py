@@ -58,6 +58,8 @@ NO_FLOAT_INPUT = {
     "one_hot": "integer class indices and a class count",
     "kfold_indices": "a sample count, a fold count and a generator",
     "stratified_kfold_indices": "integer class labels and a fold count",
+    "balanced_class_weights": "integer class labels",
+    "oversample_indices": "integer class labels and a generator",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

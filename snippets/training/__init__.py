@@ -1,6 +1,12 @@
 """Training: the vocabulary of the training loop and of judging a model."""
 
 from snippets.training.bias_variance_tradeoff import bias_variance_decomposition
+from snippets.training.class_imbalance import (
+    balanced_class_weights,
+    oversample_indices,
+    weighted_cross_entropy,
+    weighted_cross_entropy_backward,
+)
 from snippets.training.cross_validation import cross_val_score, kfold_indices, stratified_kfold_indices
 from snippets.training.epoch import batch_indices, iterations_per_epoch
 from snippets.training.hyperparameter import grid_search, random_search
@@ -40,4 +46,8 @@ __all__: list[str] = [
     "dequantize",
     "fake_quantize",
     "fake_quantize_backward",
+    "balanced_class_weights",
+    "weighted_cross_entropy",
+    "weighted_cross_entropy_backward",
+    "oversample_indices",
 ]

@@ -23,3 +23,11 @@ CASES += [
 CHECKED_ELSEWHERE = {
     "fake_quantize": "tests/training/test_quantization.py::test_fake_quantize_matches_torch_with_autograd",
 }
+
+CASES += [
+    # class-weighted cross-entropy: gradient for the logits (target and weight are not differentiated)
+    Case(
+        "weighted_cross_entropy",
+        lambda r: (r.normal(size=(6, 4)) * 2, r.integers(0, 4, size=6), r.uniform(0.2, 3.0, size=4)),
+    ),
+]

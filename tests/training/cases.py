@@ -19,3 +19,22 @@ CASES: list[Case] = [
         wrt=(0,),
     ),
 ]
+
+CASES += [
+    # weight tying's output projection: gradients for h and the shared table
+    Case("tied_lm_logits", lambda r: (r.normal(size=(2, 3, 4)), r.normal(size=(6, 4))), wrt=(0, 1)),
+]
+
+# fake_quantize's backward is the straight-through estimator, not the derivative of a step function
+# (0 almost everywhere), so finite differences cannot check it: PyTorch's autograd does, exactly
+CHECKED_ELSEWHERE = {
+    "fake_quantize": "tests/training/test_quantization.py::test_fake_quantize_matches_torch_with_autograd",
+}
+
+CASES += [
+    # class-weighted cross-entropy: gradient for the logits (target and weight are not differentiated)
+    Case(
+        "weighted_cross_entropy",
+        lambda r: (r.normal(size=(6, 4)) * 2, r.integers(0, 4, size=6), r.uniform(0.2, 3.0, size=4)),
+    ),
+]

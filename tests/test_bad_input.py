@@ -61,6 +61,8 @@ NO_FLOAT_INPUT = {
     "iterate_minibatches": "sample and batch counts and a generator",
     "balanced_class_weights": "integer class labels",
     "oversample_indices": "integer class labels and a generator",
+    "hard_vote": "integer class labels",
+    "bagging_indices": "a sample count, a model count and a generator",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

@@ -8,6 +8,7 @@ from snippets.training.class_imbalance import (
     weighted_cross_entropy_backward,
 )
 from snippets.training.cross_validation import cross_val_score, kfold_indices, stratified_kfold_indices
+from snippets.training.ensembling import bagging_indices, hard_vote, soft_vote, soft_vote_backward
 from snippets.training.epoch import batch_indices, iterations_per_epoch
 from snippets.training.hyperparameter import grid_search, random_search
 from snippets.training.lora import lora_linear, lora_linear_backward, lora_merge
@@ -54,4 +55,8 @@ __all__: list[str] = [
     "weighted_cross_entropy",
     "weighted_cross_entropy_backward",
     "oversample_indices",
+    "soft_vote",
+    "soft_vote_backward",
+    "hard_vote",
+    "bagging_indices",
 ]

@@ -24,6 +24,8 @@ CASES: list[Case] = [
         "weighted_cross_entropy",
         lambda r: (r.normal(size=(6, 4)) * 2, r.integers(0, 4, size=6), r.uniform(0.2, 3.0, size=4)),
     ),
+    # soft voting: 3 models' probabilities for 4 samples and 3 classes, weights (1, 2, 3)
+    Case("soft_vote", lambda r: (r.dirichlet(np.ones(3), size=(3, 4)),), kwargs={"weights": [1.0, 2.0, 3.0]}),
 ]
 
 # fake_quantize's backward is the straight-through estimator, not the derivative of a step function

@@ -10,6 +10,7 @@ from snippets.training.class_imbalance import (
 from snippets.training.cross_validation import cross_val_score, kfold_indices, stratified_kfold_indices
 from snippets.training.ensembling import bagging_indices, hard_vote, soft_vote, soft_vote_backward
 from snippets.training.epoch import batch_indices, iterations_per_epoch
+from snippets.training.fine_tuning import fine_tune_step, layerwise_lrs
 from snippets.training.hyperparameter import grid_search, random_search
 from snippets.training.lora import lora_linear, lora_linear_backward, lora_merge
 from snippets.training.mini_batch import iterate_minibatches, minibatch_gradient, minibatch_gradient_backward
@@ -59,4 +60,6 @@ __all__: list[str] = [
     "soft_vote_backward",
     "hard_vote",
     "bagging_indices",
+    "layerwise_lrs",
+    "fine_tune_step",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from site_tools.plot import INK, figure, to_svg
 
 
@@ -76,3 +78,15 @@ def test_what_draws_nothing_is_dropped_and_groups_stay_balanced() -> None:
     assert "<g>" not in svg and "rotate(-0 " not in svg and 'style="fill: none"/>' not in svg
     assert svg.count("<g ") == svg.count("</g>")  # every kept group is closed, no stray closing tag
     assert re.search(r'clip-path="url\(#test-figure-[^)]+\)"', svg)  # clipping survives
+
+
+def test_markers_drawn_in_one_style_carry_it_once() -> None:
+    # 50 markers of one colour: matplotlib writes the style on every <use>; the lean SVG on one <g>
+    fig, ax = figure()
+    ax.plot(np.arange(50), np.arange(50) % 7, ".", color="C1")
+    svg = to_svg(fig, "markers", alt="Fifty points", alt_zh="五十个点")
+    run = re.search(r'<g style="([^"]*)">((?:<use [^>]*/>)+)</g>', svg)
+    assert run and "var(--gl-plot-2)" in run.group(1)  # the colour ("C1") is still theme-aware
+    uses = re.findall(r"<use [^>]*>", run.group(2))
+    assert len(uses) == 50 and not any("style=" in use for use in uses)
+    assert svg.count("<g ") == svg.count("</g>")

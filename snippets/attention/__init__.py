@@ -42,3 +42,7 @@ from snippets.attention.flash_attention import (  # noqa: E402
 )
 
 __all__ += ["online_softmax", "online_softmax_backward", "flash_attention", "flash_attention_backward"]
+
+from snippets.attention.cross_attention import cross_attention, cross_attention_backward  # noqa: E402
+
+__all__ += ["cross_attention", "cross_attention_backward"]

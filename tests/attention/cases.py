@@ -63,3 +63,16 @@ CASES += [
     Case("flash_attention", lambda r: _qkv(r, length=4, source=5), wrt=(0, 1, 2),
          kwargs={"block_size": 2, "is_causal": True}, label="causal"),
 ]
+
+
+def _cross(r, n=2, length=3, source=4, e=4, ec=3) -> tuple:
+    """x (N, L, E), context (N, S, Ec), w_q (E, E), w_k and w_v (E, Ec), w_o (E, E)."""
+    shapes = [(n, length, e), (n, source, ec), (e, e), (e, ec), (e, ec), (e, e)]
+    return tuple(r.normal(size=s) * (1.0 if i < 2 else 0.7) for i, s in enumerate(shapes))
+
+
+CASES += [
+    Case("cross_attention", _cross, wrt=(0, 1, 2, 3, 4, 5), kwargs={"num_heads": 2}),
+    Case("cross_attention", _cross, wrt=(0, 1, 2, 3, 4, 5), label="padded",
+         kwargs={"num_heads": 1, "key_padding_mask": [[False, True, False, False], [False, False, True, True]]}),
+]

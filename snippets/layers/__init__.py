@@ -61,3 +61,12 @@ __all__ += [
     "upsample_bilinear2d",
     "upsample_bilinear2d_backward",
 ]
+
+from snippets.layers.global_average_pooling import (  # noqa: E402
+    adaptive_avg_pool2d,
+    adaptive_avg_pool2d_backward,
+    global_avg_pool2d,
+    global_avg_pool2d_backward,
+)
+
+__all__ += ["adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "global_avg_pool2d", "global_avg_pool2d_backward"]

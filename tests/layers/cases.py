@@ -93,3 +93,11 @@ CASES += [
         label="align-corners",
     ),
 ]
+
+# adaptive average pooling: a 7x5 map into 3x2 cells (overlapping, of unequal sizes) and into more
+# cells than pixels; global average pooling: the mean of each map
+CASES += [
+    Case("adaptive_avg_pool2d", lambda r: (r.normal(size=(2, 3, 7, 5)),), kwargs={"output_size": (3, 2)}),
+    Case("adaptive_avg_pool2d", lambda r: (r.normal(size=(1, 2, 3, 2)),), kwargs={"output_size": (4, 5)}, label="more-cells"),
+    Case("global_avg_pool2d", lambda r: (r.normal(size=(2, 3, 4, 5)),)),
+]

@@ -70,3 +70,7 @@ from snippets.layers.global_average_pooling import (  # noqa: E402
 )
 
 __all__ += ["adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "global_avg_pool2d", "global_avg_pool2d_backward"]
+
+from snippets.layers.flatten import flatten, flatten_backward, unflatten, unflatten_backward  # noqa: E402
+
+__all__ += ["flatten", "flatten_backward", "unflatten", "unflatten_backward"]

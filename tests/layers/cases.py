@@ -101,3 +101,10 @@ CASES += [
     Case("adaptive_avg_pool2d", lambda r: (r.normal(size=(1, 2, 3, 2)),), kwargs={"output_size": (4, 5)}, label="more-cells"),
     Case("global_avg_pool2d", lambda r: (r.normal(size=(2, 3, 4, 5)),)),
 ]
+
+# flatten: the middle axes of a 4-d array (a batch kept in front, a trailing axis kept behind);
+# unflatten: split axis 1 of size 6 into (2, 3)
+CASES += [
+    Case("flatten", lambda r: (r.normal(size=(2, 3, 2, 4)),), kwargs={"start_dim": 1, "end_dim": 2}),
+    Case("unflatten", lambda r: (r.normal(size=(2, 6, 3)),), kwargs={"axis": 1, "sizes": (2, 3)}),
+]

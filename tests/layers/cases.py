@@ -108,3 +108,8 @@ CASES += [
     Case("flatten", lambda r: (r.normal(size=(2, 3, 2, 4)),), kwargs={"start_dim": 1, "end_dim": 2}),
     Case("unflatten", lambda r: (r.normal(size=(2, 6, 3)),), kwargs={"axis": 1, "sizes": (2, 3)}),
 ]
+
+# conv1x1: 4 channels mixed into 3 at every pixel of a non-square map
+CASES += [
+    Case("conv1x1", lambda r: (r.normal(size=(2, 4, 3, 5)), r.normal(size=(3, 4, 1, 1)), r.normal(size=3)), wrt=(0, 1, 2)),
+]

@@ -61,3 +61,23 @@ __all__ += [
     "upsample_bilinear2d",
     "upsample_bilinear2d_backward",
 ]
+
+from snippets.layers.global_average_pooling import (  # noqa: E402
+    adaptive_avg_pool2d,
+    adaptive_avg_pool2d_backward,
+    global_avg_pool2d,
+    global_avg_pool2d_backward,
+)
+
+__all__ += ["adaptive_avg_pool2d", "adaptive_avg_pool2d_backward", "global_avg_pool2d", "global_avg_pool2d_backward"]
+
+from snippets.layers.flatten import flatten, flatten_backward, unflatten, unflatten_backward  # noqa: E402
+
+__all__ += ["flatten", "flatten_backward", "unflatten", "unflatten_backward"]
+
+# the module's name starts with a digit (the term's slug is 1x1-convolution), which an import
+# statement cannot spell: import it by name
+_conv1x1_module = __import__("importlib").import_module("snippets.layers.1x1_convolution")
+conv1x1, conv1x1_backward = _conv1x1_module.conv1x1, _conv1x1_module.conv1x1_backward
+
+__all__ += ["conv1x1", "conv1x1_backward"]

@@ -93,3 +93,23 @@ CASES += [
         label="align-corners",
     ),
 ]
+
+# adaptive average pooling: a 7x5 map into 3x2 cells (overlapping, of unequal sizes) and into more
+# cells than pixels; global average pooling: the mean of each map
+CASES += [
+    Case("adaptive_avg_pool2d", lambda r: (r.normal(size=(2, 3, 7, 5)),), kwargs={"output_size": (3, 2)}),
+    Case("adaptive_avg_pool2d", lambda r: (r.normal(size=(1, 2, 3, 2)),), kwargs={"output_size": (4, 5)}, label="more-cells"),
+    Case("global_avg_pool2d", lambda r: (r.normal(size=(2, 3, 4, 5)),)),
+]
+
+# flatten: the middle axes of a 4-d array (a batch kept in front, a trailing axis kept behind);
+# unflatten: split axis 1 of size 6 into (2, 3)
+CASES += [
+    Case("flatten", lambda r: (r.normal(size=(2, 3, 2, 4)),), kwargs={"start_dim": 1, "end_dim": 2}),
+    Case("unflatten", lambda r: (r.normal(size=(2, 6, 3)),), kwargs={"axis": 1, "sizes": (2, 3)}),
+]
+
+# conv1x1: 4 channels mixed into 3 at every pixel of a non-square map
+CASES += [
+    Case("conv1x1", lambda r: (r.normal(size=(2, 4, 3, 5)), r.normal(size=(3, 4, 1, 1)), r.normal(size=3)), wrt=(0, 1, 2)),
+]

@@ -63,3 +63,7 @@ from snippets.losses.cosine_embedding_loss import (  # noqa: E402
 )
 
 __all__ += ["cosine_embedding_loss", "cosine_embedding_loss_backward"]
+
+from snippets.losses.ctc_loss import ctc_loss, ctc_loss_backward  # noqa: E402
+
+__all__ += ["ctc_loss", "ctc_loss_backward"]

@@ -110,3 +110,19 @@ CASES += [
     Case("cosine_embedding_loss", lambda r: _pairs_with_cosines(r, 5, 4, 0.3), wrt=(0, 1),
          kwargs={"margin": 0.3, "reduction": "none"}, label="margin0.3"),
 ]
+
+
+def _ctc_problem(r):
+    """Log-probabilities (T, N, C) = (6, 3, 4) (any reals: the loss is smooth in each of them),
+    padded targets with a repeated label, and lengths that cut two sequences short."""
+    log_probs = r.normal(size=(6, 3, 4)) - 1.5
+    targets = np.array([[1, 2, 2], [3, 1, 0], [2, 0, 0]])
+    return log_probs, targets, np.array([6, 5, 4]), np.array([3, 2, 1])
+
+
+CASES += [
+    Case("ctc_loss", _ctc_problem),
+    Case("ctc_loss", _ctc_problem, kwargs={"reduction": "none"}, label="none"),
+    Case("ctc_loss", lambda r: (*_ctc_problem(r)[:2], np.array([6, 6, 6]), np.array([3, 2, 0])),
+         kwargs={"blank": 0, "reduction": "sum"}, label="sum-empty-target"),
+]

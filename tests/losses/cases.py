@@ -126,3 +126,11 @@ CASES += [
     Case("ctc_loss", lambda r: (*_ctc_problem(r)[:2], np.array([6, 6, 6]), np.array([3, 2, 0])),
          kwargs={"blank": 0, "reduction": "sum"}, label="sum-empty-target"),
 ]
+
+CASES += [
+    Case("sigmoid_focal_loss", lambda r: (r.normal(size=(3, 4)) * 3, r.choice([0.0, 1.0], size=(3, 4)))),
+    Case("sigmoid_focal_loss", lambda r: (r.normal(size=(2, 5)) * 3, r.random((2, 5))),
+         kwargs={"alpha": -1.0, "gamma": 0.5, "reduction": "mean"}, label="soft-gamma0.5-mean"),
+    Case("sigmoid_focal_loss", lambda r: (r.normal(size=6) * 2, r.choice([0.0, 1.0], size=6)),
+         kwargs={"gamma": 0.0, "reduction": "sum"}, label="gamma0-sum"),
+]

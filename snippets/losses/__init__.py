@@ -63,3 +63,11 @@ from snippets.losses.cosine_embedding_loss import (  # noqa: E402
 )
 
 __all__ += ["cosine_embedding_loss", "cosine_embedding_loss_backward"]
+
+from snippets.losses.ctc_loss import ctc_loss, ctc_loss_backward  # noqa: E402
+
+__all__ += ["ctc_loss", "ctc_loss_backward"]
+
+from snippets.losses.focal_loss import sigmoid_focal_loss, sigmoid_focal_loss_backward  # noqa: E402
+
+__all__ += ["sigmoid_focal_loss", "sigmoid_focal_loss_backward"]

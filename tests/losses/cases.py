@@ -110,3 +110,27 @@ CASES += [
     Case("cosine_embedding_loss", lambda r: _pairs_with_cosines(r, 5, 4, 0.3), wrt=(0, 1),
          kwargs={"margin": 0.3, "reduction": "none"}, label="margin0.3"),
 ]
+
+
+def _ctc_problem(r):
+    """Log-probabilities (T, N, C) = (6, 3, 4) (any reals: the loss is smooth in each of them),
+    padded targets with a repeated label, and lengths that cut two sequences short."""
+    log_probs = r.normal(size=(6, 3, 4)) - 1.5
+    targets = np.array([[1, 2, 2], [3, 1, 0], [2, 0, 0]])
+    return log_probs, targets, np.array([6, 5, 4]), np.array([3, 2, 1])
+
+
+CASES += [
+    Case("ctc_loss", _ctc_problem),
+    Case("ctc_loss", _ctc_problem, kwargs={"reduction": "none"}, label="none"),
+    Case("ctc_loss", lambda r: (*_ctc_problem(r)[:2], np.array([6, 6, 6]), np.array([3, 2, 0])),
+         kwargs={"blank": 0, "reduction": "sum"}, label="sum-empty-target"),
+]
+
+CASES += [
+    Case("sigmoid_focal_loss", lambda r: (r.normal(size=(3, 4)) * 3, r.choice([0.0, 1.0], size=(3, 4)))),
+    Case("sigmoid_focal_loss", lambda r: (r.normal(size=(2, 5)) * 3, r.random((2, 5))),
+         kwargs={"alpha": -1.0, "gamma": 0.5, "reduction": "mean"}, label="soft-gamma0.5-mean"),
+    Case("sigmoid_focal_loss", lambda r: (r.normal(size=6) * 2, r.choice([0.0, 1.0], size=6)),
+         kwargs={"gamma": 0.0, "reduction": "sum"}, label="gamma0-sum"),
+]

@@ -22,3 +22,11 @@ __all__ += ["roc_curve", "roc_auc_score"]
 from snippets.metrics.average_precision import average_precision, precision_recall_curve  # noqa: E402
 
 __all__ += ["precision_recall_curve", "average_precision"]
+
+from snippets.metrics.expected_calibration_error import (  # noqa: E402
+    expected_calibration_error,
+    fit_temperature,
+    reliability_bins,
+)
+
+__all__ += ["reliability_bins", "expected_calibration_error", "fit_temperature"]

@@ -1,5 +1,7 @@
 """Gradient-check cases for snippets.normalization (collected by tests/cases.py)."""
 
+import numpy as np
+
 from tests.gradcheck import Case
 
 CASES: list[Case] = [
@@ -54,4 +56,13 @@ CASES: list[Case] = [
         wrt=(0, 1, 2),
     ),
     Case("adain", lambda r: (r.normal(size=(2, 3, 4)), r.normal(size=(2, 3, 2, 3)) * 2 + 1), wrt=(0, 1)),
+    # weight_norm: a (out, in) weight with one length per row; a conv weight over the whole tensor
+    Case("weight_norm", lambda r: (r.normal(size=(3, 4)), r.normal(size=(3, 1))), wrt=(0, 1)),
+    Case(
+        "weight_norm",
+        lambda r: (r.normal(size=(2, 3, 2, 2)), np.array(r.normal())),
+        wrt=(0, 1),
+        kwargs={"axis": None},
+        label="whole",
+    ),
 ]

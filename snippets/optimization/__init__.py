@@ -49,3 +49,7 @@ __all__ += ["step_lr", "cosine_annealing_lr", "linear_warmup_lr"]
 from snippets.optimization.adagrad import adagrad_step  # noqa: E402
 
 __all__ += ["adagrad_step"]
+
+from snippets.optimization.adadelta import adadelta_step  # noqa: E402
+
+__all__ += ["adadelta_step"]

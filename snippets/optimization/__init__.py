@@ -49,3 +49,11 @@ __all__ += ["step_lr", "cosine_annealing_lr", "linear_warmup_lr"]
 from snippets.optimization.adagrad import adagrad_step  # noqa: E402
 
 __all__ += ["adagrad_step"]
+
+from snippets.optimization.adadelta import adadelta_step  # noqa: E402
+
+__all__ += ["adadelta_step"]
+
+from snippets.optimization.one_cycle_policy import cyclic_lr, one_cycle_lr  # noqa: E402
+
+__all__ += ["one_cycle_lr", "cyclic_lr"]

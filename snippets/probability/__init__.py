@@ -34,3 +34,11 @@ from snippets.probability.cosine_similarity import (  # noqa: E402
 )
 
 __all__ += ["cosine_similarity", "cosine_similarity_backward", "normalize", "normalize_backward"]
+
+from snippets.probability.gumbel_softmax import (  # noqa: E402
+    gumbel_max_sample,
+    gumbel_softmax,
+    gumbel_softmax_backward,
+)
+
+__all__ += ["gumbel_softmax", "gumbel_softmax_backward", "gumbel_max_sample"]

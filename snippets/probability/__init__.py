@@ -42,3 +42,11 @@ from snippets.probability.gumbel_softmax import (  # noqa: E402
 )
 
 __all__ += ["gumbel_softmax", "gumbel_softmax_backward", "gumbel_max_sample"]
+
+from snippets.probability.mutual_information import (  # noqa: E402
+    mutual_info_score,
+    mutual_information,
+    mutual_information_backward,
+)
+
+__all__ += ["mutual_information", "mutual_information_backward", "mutual_info_score"]

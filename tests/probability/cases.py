@@ -47,3 +47,8 @@ CASES += [
         label="tau-axis0",
     ),
 ]
+
+CASES += [
+    Case("mutual_information", lambda r: (r.random((3, 4)) * 4 + 1,)),  # >= 1: no empty cell after rint
+    Case("mutual_information", lambda r: (r.random((2, 3, 2)) * 5 + 1,), label="batch"),
+]

@@ -34,3 +34,19 @@ from snippets.probability.cosine_similarity import (  # noqa: E402
 )
 
 __all__ += ["cosine_similarity", "cosine_similarity_backward", "normalize", "normalize_backward"]
+
+from snippets.probability.gumbel_softmax import (  # noqa: E402
+    gumbel_max_sample,
+    gumbel_softmax,
+    gumbel_softmax_backward,
+)
+
+__all__ += ["gumbel_softmax", "gumbel_softmax_backward", "gumbel_max_sample"]
+
+from snippets.probability.mutual_information import (  # noqa: E402
+    mutual_info_score,
+    mutual_information,
+    mutual_information_backward,
+)
+
+__all__ += ["mutual_information", "mutual_information_backward", "mutual_info_score"]

@@ -1,5 +1,7 @@
 """Gradient-check cases for snippets.probability (collected by tests/cases.py)."""
 
+import numpy as np
+
 from tests.gradcheck import Case
 
 CASES: list[Case] = []
@@ -32,4 +34,21 @@ CASES += [
     Case("normalize", lambda r: (r.normal(size=(4, 5)),)),
     Case("normalize", lambda r: (r.normal(size=(3, 4, 2)),), kwargs={"p": 3.0, "axis": 0}, label="p3-axis0"),
     Case("normalize", lambda r: (r.normal(size=(3, 4)) + 3,), kwargs={"p": 1.0}, label="p1"),
+]
+
+# the noise is fixed (a keyword argument), so the soft sample is a deterministic function of the logits
+_GUMBELS = (-np.log(-np.log(np.random.default_rng(11).uniform(size=(3, 5))))).tolist()  # a list: kwargs travel as repr
+CASES += [
+    Case("gumbel_softmax", lambda r: (r.normal(size=(3, 5)),), kwargs={"gumbels": _GUMBELS}),
+    Case(
+        "gumbel_softmax",
+        lambda r: (r.normal(size=(3, 5)) * 2,),
+        kwargs={"gumbels": _GUMBELS, "tau": 0.5, "axis": 0},
+        label="tau-axis0",
+    ),
+]
+
+CASES += [
+    Case("mutual_information", lambda r: (r.random((3, 4)) * 4 + 1,)),  # >= 1: no empty cell after rint
+    Case("mutual_information", lambda r: (r.random((2, 3, 2)) * 5 + 1,), label="batch"),
 ]

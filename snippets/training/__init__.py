@@ -3,6 +3,7 @@
 from snippets.training.bias_variance_tradeoff import bias_variance_decomposition
 from snippets.training.cross_validation import cross_val_score, kfold_indices, stratified_kfold_indices
 from snippets.training.epoch import batch_indices, iterations_per_epoch
+from snippets.training.gradient_accumulation import accumulate_gradients
 from snippets.training.hyperparameter import grid_search, random_search
 from snippets.training.mini_batch import iterate_minibatches, minibatch_gradient, minibatch_gradient_backward
 from snippets.training.overfitting import polynomial_features, polynomial_fit
@@ -24,4 +25,5 @@ __all__: list[str] = [
     "iterate_minibatches",
     "minibatch_gradient",
     "minibatch_gradient_backward",
+    "accumulate_gradients",
 ]

@@ -58,6 +58,7 @@ NO_FLOAT_INPUT = {
     "kfold_indices": "a sample count, a fold count and a generator",
     "stratified_kfold_indices": "integer class labels and a fold count",
     "iterate_minibatches": "sample and batch counts and a generator",
+    "float16_range": "the name of a floating-point format",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

@@ -5,6 +5,7 @@ from snippets.training.cross_validation import cross_val_score, kfold_indices, s
 from snippets.training.epoch import batch_indices, iterations_per_epoch
 from snippets.training.gradient_accumulation import accumulate_gradients
 from snippets.training.hyperparameter import grid_search, random_search
+from snippets.training.mixed_precision import dynamic_loss_scale_step, float16_range, to_bfloat16
 from snippets.training.mini_batch import iterate_minibatches, minibatch_gradient, minibatch_gradient_backward
 from snippets.training.overfitting import polynomial_features, polynomial_fit
 from snippets.training.train_validation_test_split import split_sizes, train_val_test_split
@@ -26,4 +27,7 @@ __all__: list[str] = [
     "minibatch_gradient",
     "minibatch_gradient_backward",
     "accumulate_gradients",
+    "to_bfloat16",
+    "float16_range",
+    "dynamic_loss_scale_step",
 ]

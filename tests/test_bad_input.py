@@ -63,6 +63,7 @@ NO_FLOAT_INPUT = {
     "oversample_indices": "integer class labels and a generator",
     "hard_vote": "integer class labels",
     "bagging_indices": "a sample count, a model count and a generator",
+    "float16_range": "the name of a floating-point format",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

@@ -13,6 +13,8 @@ from snippets.training.epoch import batch_indices, iterations_per_epoch
 from snippets.training.fine_tuning import fine_tune_step, layerwise_lrs
 from snippets.training.hyperparameter import grid_search, random_search
 from snippets.training.lora import lora_linear, lora_linear_backward, lora_merge
+from snippets.training.gradient_accumulation import accumulate_gradients
+from snippets.training.mixed_precision import dynamic_loss_scale_step, float16_range, to_bfloat16
 from snippets.training.mini_batch import iterate_minibatches, minibatch_gradient, minibatch_gradient_backward
 from snippets.training.overfitting import polynomial_features, polynomial_fit
 from snippets.training.quantization import (
@@ -62,4 +64,8 @@ __all__: list[str] = [
     "bagging_indices",
     "layerwise_lrs",
     "fine_tune_step",
+    "accumulate_gradients",
+    "to_bfloat16",
+    "float16_range",
+    "dynamic_loss_scale_step",
 ]

@@ -46,3 +46,7 @@ __all__ += ["softplus", "softplus_backward"]
 from snippets.activations.elu import celu, celu_backward, elu, elu_backward  # noqa: E402
 
 __all__ += ["elu", "elu_backward", "celu", "celu_backward"]
+
+from snippets.activations.selu import alpha_dropout, selu, selu_backward  # noqa: E402
+
+__all__ += ["selu", "selu_backward", "alpha_dropout"]

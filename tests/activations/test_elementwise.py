@@ -33,6 +33,7 @@ NOT_ELEMENTWISE = {
     "log_softmax": "normalises along an axis",
     "activation_slope": "takes the name of an activation",
     "saturation_fraction": "reduces to one number",
+    "alpha_dropout": "draws a random mask (tests/activations/test_selu.py)",
 }
 
 

@@ -50,3 +50,7 @@ __all__ += ["elu", "elu_backward", "celu", "celu_backward"]
 from snippets.activations.selu import alpha_dropout, selu, selu_backward  # noqa: E402
 
 __all__ += ["selu", "selu_backward", "alpha_dropout"]
+
+from snippets.activations.mish import mish, mish_backward  # noqa: E402
+
+__all__ += ["mish", "mish_backward"]

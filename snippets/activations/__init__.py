@@ -54,3 +54,7 @@ __all__ += ["selu", "selu_backward", "alpha_dropout"]
 from snippets.activations.mish import mish, mish_backward  # noqa: E402
 
 __all__ += ["mish", "mish_backward"]
+
+from snippets.activations.glu import glu, glu_backward, swiglu_ffn, swiglu_ffn_backward  # noqa: E402
+
+__all__ += ["glu", "glu_backward", "swiglu_ffn", "swiglu_ffn_backward"]

@@ -46,3 +46,15 @@ __all__ += ["softplus", "softplus_backward"]
 from snippets.activations.elu import celu, celu_backward, elu, elu_backward  # noqa: E402
 
 __all__ += ["elu", "elu_backward", "celu", "celu_backward"]
+
+from snippets.activations.selu import alpha_dropout, selu, selu_backward  # noqa: E402
+
+__all__ += ["selu", "selu_backward", "alpha_dropout"]
+
+from snippets.activations.mish import mish, mish_backward  # noqa: E402
+
+__all__ += ["mish", "mish_backward"]
+
+from snippets.activations.glu import glu, glu_backward, swiglu_ffn, swiglu_ffn_backward  # noqa: E402
+
+__all__ += ["glu", "glu_backward", "swiglu_ffn", "swiglu_ffn_backward"]

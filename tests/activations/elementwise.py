@@ -147,6 +147,14 @@ ELEMENTWISE: list[Elementwise] = [
         for fn, alphas in [("elu", (1.0, 0.5, 2.0, -0.5)), ("celu", (1.0, 0.5, 2.0))]
         for a in alphas
     ],
+    # selu: lambda x, or lambda alpha expm1(x) with lambda alpha rounded as PyTorch forms it (both
+    # constants rounded to the dtype, then multiplied there): measured <= 1 ulp, gradient <= 2
+    Elementwise("selu", _torch_f("selu"), ulps=2, grad_ulps=2, sample=away_from_kinks(0.0)),
+    # mish: PyTorch's backward t + x s (1 - t^2) has 1 - t^2 exact only to ~eps ABSOLUTE, times
+    # x s(x) ~ x while 1 - t^2 is not yet 0 (x up to ~9 in float32, ~18 in float64): measured 2.5
+    # and 6.3 eps * max|grad_out| (ours is within 0.9 of a float64 evaluation); compare absolutely.
+    # Values: at x < -708 (float64) the intermediate e^x is subnormal: measured 4.4 ulps there
+    Elementwise("mish", _torch_f("mish"), grad_scale=8.0),
 ]
 
 IDS = [entry.id for entry in ELEMENTWISE]

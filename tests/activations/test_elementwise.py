@@ -33,6 +33,9 @@ NOT_ELEMENTWISE = {
     "log_softmax": "normalises along an axis",
     "activation_slope": "takes the name of an activation",
     "saturation_fraction": "reduces to one number",
+    "alpha_dropout": "draws a random mask (tests/activations/test_selu.py)",
+    "glu": "halves an axis (tests/activations/test_glu.py)",
+    "swiglu_ffn": "a feed-forward block with three weight matrices (tests/activations/test_glu.py)",
 }
 
 

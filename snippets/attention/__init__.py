@@ -50,3 +50,11 @@ __all__ += ["cross_attention", "cross_attention_backward"]
 from snippets.attention.kv_cache import decode_step, decode_step_backward  # noqa: E402
 
 __all__ += ["decode_step", "decode_step_backward"]
+
+from snippets.attention.rotary_position_embedding import (  # noqa: E402
+    apply_rope,
+    apply_rope_backward,
+    rope_frequencies,
+)
+
+__all__ += ["rope_frequencies", "apply_rope", "apply_rope_backward"]

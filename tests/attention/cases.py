@@ -89,3 +89,9 @@ CASES += [
     Case("decode_step", lambda r: _step(r, h=1, t=1), wrt=(0, 1, 2, 3, 4, 5, 6), kwargs={"num_heads": 1},
          label="one-head-one-cached"),
 ]
+
+CASES += [
+    Case("apply_rope", lambda r: (r.normal(size=(2, 3, 4)), np.arange(3) * 2.0)),
+    Case("apply_rope", lambda r: (r.normal(size=(3, 6)), np.array([0.0, 5.0, -7.5])), kwargs={"base": 100.0},
+         label="base"),
+]

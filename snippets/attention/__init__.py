@@ -46,3 +46,15 @@ __all__ += ["online_softmax", "online_softmax_backward", "flash_attention", "fla
 from snippets.attention.cross_attention import cross_attention, cross_attention_backward  # noqa: E402
 
 __all__ += ["cross_attention", "cross_attention_backward"]
+
+from snippets.attention.kv_cache import decode_step, decode_step_backward  # noqa: E402
+
+__all__ += ["decode_step", "decode_step_backward"]
+
+from snippets.attention.rotary_position_embedding import (  # noqa: E402
+    apply_rope,
+    apply_rope_backward,
+    rope_frequencies,
+)
+
+__all__ += ["rope_frequencies", "apply_rope", "apply_rope_backward"]

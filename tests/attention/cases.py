@@ -76,3 +76,22 @@ CASES += [
     Case("cross_attention", _cross, wrt=(0, 1, 2, 3, 4, 5), label="padded",
          kwargs={"num_heads": 1, "key_padding_mask": [[False, True, False, False], [False, False, True, True]]}),
 ]
+
+
+def _step(r, n=2, h=2, t=3, e=4) -> tuple:
+    """x_t (N, E), k_cache and v_cache (N, H, T, E/H), w_q, w_k, w_v, w_o (E, E)."""
+    shapes = [(n, e), (n, h, t, e // h), (n, h, t, e // h), (e, e), (e, e), (e, e), (e, e)]
+    return tuple(r.normal(size=s) * (1.0 if i < 3 else 0.7) for i, s in enumerate(shapes))
+
+
+CASES += [
+    Case("decode_step", _step, wrt=(0, 1, 2, 3, 4, 5, 6), kwargs={"num_heads": 2}),
+    Case("decode_step", lambda r: _step(r, h=1, t=1), wrt=(0, 1, 2, 3, 4, 5, 6), kwargs={"num_heads": 1},
+         label="one-head-one-cached"),
+]
+
+CASES += [
+    Case("apply_rope", lambda r: (r.normal(size=(2, 3, 4)), np.arange(3) * 2.0)),
+    Case("apply_rope", lambda r: (r.normal(size=(3, 6)), np.array([0.0, 5.0, -7.5])), kwargs={"base": 100.0},
+         label="base"),
+]

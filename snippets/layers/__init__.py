@@ -85,3 +85,7 @@ __all__ += ["conv1x1", "conv1x1_backward"]
 from snippets.layers.einsum import bmm, bmm_backward, einsum, einsum_backward  # noqa: E402
 
 __all__ += ["einsum", "einsum_backward", "bmm", "bmm_backward"]
+
+from snippets.layers.broadcasting import broadcast_shapes, unbroadcast, unbroadcast_backward  # noqa: E402
+
+__all__ += ["broadcast_shapes", "unbroadcast", "unbroadcast_backward"]

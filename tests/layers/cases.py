@@ -124,3 +124,8 @@ CASES += [
     ),
     Case("bmm", lambda r: (r.normal(size=(2, 3, 4)), r.normal(size=(2, 4, 2))), wrt=(0, 1)),
 ]
+
+# unbroadcast: a (2, 4, 3) gradient summed back to (4, 1): one added leading axis, one stretched axis
+CASES += [
+    Case("unbroadcast", lambda r: (r.normal(size=(2, 4, 3)),), kwargs={"shape": (4, 1)}),
+]

@@ -64,6 +64,7 @@ NO_FLOAT_INPUT = {
     "hard_vote": "integer class labels",
     "bagging_indices": "a sample count, a model count and a generator",
     "float16_range": "the name of a floating-point format",
+    "broadcast_shapes": "shapes: tuples of integer sizes",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

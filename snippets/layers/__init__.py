@@ -81,3 +81,11 @@ _conv1x1_module = __import__("importlib").import_module("snippets.layers.1x1_con
 conv1x1, conv1x1_backward = _conv1x1_module.conv1x1, _conv1x1_module.conv1x1_backward
 
 __all__ += ["conv1x1", "conv1x1_backward"]
+
+from snippets.layers.einsum import bmm, bmm_backward, einsum, einsum_backward  # noqa: E402
+
+__all__ += ["einsum", "einsum_backward", "bmm", "bmm_backward"]
+
+from snippets.layers.broadcasting import broadcast_shapes, unbroadcast, unbroadcast_backward  # noqa: E402
+
+__all__ += ["broadcast_shapes", "unbroadcast", "unbroadcast_backward"]

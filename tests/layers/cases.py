@@ -113,3 +113,19 @@ CASES += [
 CASES += [
     Case("conv1x1", lambda r: (r.normal(size=(2, 4, 3, 5)), r.normal(size=(3, 4, 1, 1)), r.normal(size=3)), wrt=(0, 1, 2)),
 ]
+
+# einsum: a three-operand contraction with a repeated index (a diagonal) and an index summed away;
+# bmm: a batch of 2 products of 3x4 and 4x2 matrices
+CASES += [
+    Case(
+        "einsum",
+        lambda r: ("iij,jk,k->i", r.normal(size=(3, 3, 4)), r.normal(size=(4, 5)), r.normal(size=5)),
+        wrt=(1, 2, 3),
+    ),
+    Case("bmm", lambda r: (r.normal(size=(2, 3, 4)), r.normal(size=(2, 4, 2))), wrt=(0, 1)),
+]
+
+# unbroadcast: a (2, 4, 3) gradient summed back to (4, 1): one added leading axis, one stretched axis
+CASES += [
+    Case("unbroadcast", lambda r: (r.normal(size=(2, 4, 3)),), kwargs={"shape": (4, 1)}),
+]

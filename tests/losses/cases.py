@@ -150,3 +150,12 @@ CASES += [
     Case("contrastive_loss", lambda r: _contrastive_pairs(r, 5, 2, 2.0), wrt=(0, 1),
          kwargs={"margin": 2.0, "reduction": "none"}, label="margin2-none"),
 ]
+
+CASES += [
+    Case("info_nce", lambda r: (r.normal(size=(4, 3)), r.normal(size=(4, 3))), wrt=(0, 1), kwargs={"temperature": 0.5}),
+    Case("info_nce", lambda r: (r.normal(size=(3, 4)), r.normal(size=(3, 4)), r.normal(size=(5, 4))), wrt=(0, 1, 2),
+         kwargs={"temperature": 0.7}, label="shared-negatives"),
+    Case("info_nce", lambda r: (r.normal(size=(3, 2)), r.normal(size=(3, 2)), r.normal(size=(3, 4, 2))), wrt=(0, 1, 2),
+         label="per-query-negatives"),
+    Case("clip_loss", lambda r: (r.normal(size=(4, 3)), r.normal(size=(4, 3))), wrt=(0, 1), kwargs={"temperature": 0.5}),
+]

@@ -71,3 +71,11 @@ __all__ += ["ctc_loss", "ctc_loss_backward"]
 from snippets.losses.focal_loss import sigmoid_focal_loss, sigmoid_focal_loss_backward  # noqa: E402
 
 __all__ += ["sigmoid_focal_loss", "sigmoid_focal_loss_backward"]
+
+from snippets.losses.contrastive_loss import contrastive_loss, contrastive_loss_backward  # noqa: E402
+
+__all__ += ["contrastive_loss", "contrastive_loss_backward"]
+
+from snippets.losses.infonce_loss import clip_loss, clip_loss_backward, info_nce, info_nce_backward  # noqa: E402
+
+__all__ += ["info_nce", "info_nce_backward", "clip_loss", "clip_loss_backward"]

@@ -134,3 +134,28 @@ CASES += [
     Case("sigmoid_focal_loss", lambda r: (r.normal(size=6) * 2, r.choice([0.0, 1.0], size=6)),
          kwargs={"gamma": 0.0, "reduction": "sum"}, label="gamma0-sum"),
 ]
+
+
+def _contrastive_pairs(r, n, d, margin=1.0):
+    """(x1, x2, y) whose distances stay 0.2 or more from the margin (the dissimilar branch's kink)."""
+    x1 = r.normal(size=(n, d))
+    direction = r.normal(size=(n, d))
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    dist = np.clip(margin + r.choice([-1.0, 1.0], size=n) * r.uniform(0.2, 0.8, size=n), 0.1, None)
+    return x1, x1 + dist[:, None] * direction, r.integers(0, 2, size=n)
+
+
+CASES += [
+    Case("contrastive_loss", lambda r: _contrastive_pairs(r, 6, 3), wrt=(0, 1)),
+    Case("contrastive_loss", lambda r: _contrastive_pairs(r, 5, 2, 2.0), wrt=(0, 1),
+         kwargs={"margin": 2.0, "reduction": "none"}, label="margin2-none"),
+]
+
+CASES += [
+    Case("info_nce", lambda r: (r.normal(size=(4, 3)), r.normal(size=(4, 3))), wrt=(0, 1), kwargs={"temperature": 0.5}),
+    Case("info_nce", lambda r: (r.normal(size=(3, 4)), r.normal(size=(3, 4)), r.normal(size=(5, 4))), wrt=(0, 1, 2),
+         kwargs={"temperature": 0.7}, label="shared-negatives"),
+    Case("info_nce", lambda r: (r.normal(size=(3, 2)), r.normal(size=(3, 2)), r.normal(size=(3, 4, 2))), wrt=(0, 1, 2),
+         label="per-query-negatives"),
+    Case("clip_loss", lambda r: (r.normal(size=(4, 3)), r.normal(size=(4, 3))), wrt=(0, 1), kwargs={"temperature": 0.5}),
+]

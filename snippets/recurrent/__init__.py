@@ -18,3 +18,7 @@ __all__ += ["rnn_cell", "rnn_cell_backward", "rnn"]
 from snippets.recurrent.backpropagation_through_time import rnn_backward  # noqa: E402
 
 __all__ += ["rnn_backward"]
+
+from snippets.recurrent.bidirectional_rnn import bidirectional_rnn, bidirectional_rnn_backward  # noqa: E402
+
+__all__ += ["bidirectional_rnn", "bidirectional_rnn_backward"]

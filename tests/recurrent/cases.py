@@ -26,3 +26,13 @@ CASES += [Case("rnn_cell", lambda r: _cell(r, gates=1, states=1), wrt=tuple(rang
 CHECKED_ELSEWHERE = {
     "rnn": "tests/recurrent/test_backpropagation_through_time.py::test_backward_matches_finite_differences",
 }
+
+# bidirectional_rnn returns (outputs, h_n) and its backward takes one upstream gradient for each:
+# T = 3 steps, N = 2, I = 2, H = 2; x_seq, h0 (2, N, H) and the two directions' weights
+CASES += [
+    Case(
+        "bidirectional_rnn",
+        lambda r: tuple(r.normal(size=s) * 0.8 for s in [(3, 2, 2), (2, 2, 2)] + [(2, 2), (2, 2), (2,), (2,)] * 2),
+        wrt=tuple(range(10)),
+    )
+]

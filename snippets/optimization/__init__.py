@@ -61,3 +61,7 @@ __all__ += ["one_cycle_lr", "cyclic_lr"]
 from snippets.optimization.lamb import lamb_step, trust_ratio  # noqa: E402
 
 __all__ += ["trust_ratio", "lamb_step"]
+
+from snippets.optimization.muon import muon_step, newton_schulz5  # noqa: E402
+
+__all__ += ["newton_schulz5", "muon_step"]

@@ -65,3 +65,7 @@ __all__ += ["trust_ratio", "lamb_step"]
 from snippets.optimization.muon import muon_step, newton_schulz5  # noqa: E402
 
 __all__ += ["newton_schulz5", "muon_step"]
+
+from snippets.optimization.exponential_moving_average import ema, ema_backward, ema_update  # noqa: E402
+
+__all__ += ["ema", "ema_backward", "ema_update"]

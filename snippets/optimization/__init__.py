@@ -57,3 +57,15 @@ __all__ += ["adadelta_step"]
 from snippets.optimization.one_cycle_policy import cyclic_lr, one_cycle_lr  # noqa: E402
 
 __all__ += ["one_cycle_lr", "cyclic_lr"]
+
+from snippets.optimization.lamb import lamb_step, trust_ratio  # noqa: E402
+
+__all__ += ["trust_ratio", "lamb_step"]
+
+from snippets.optimization.muon import muon_step, newton_schulz5  # noqa: E402
+
+__all__ += ["newton_schulz5", "muon_step"]
+
+from snippets.optimization.exponential_moving_average import ema, ema_backward, ema_update  # noqa: E402
+
+__all__ += ["ema", "ema_backward", "ema_update"]

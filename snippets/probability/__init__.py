@@ -59,3 +59,11 @@ from snippets.probability.bayes_theorem import (  # noqa: E402
 )
 
 __all__ += ["posterior", "posterior_backward", "log_posterior", "log_posterior_backward"]
+
+from snippets.probability.softmax_temperature import (  # noqa: E402
+    sample_with_temperature,
+    softmax_with_temperature,
+    softmax_with_temperature_backward,
+)
+
+__all__ += ["softmax_with_temperature", "softmax_with_temperature_backward", "sample_with_temperature"]

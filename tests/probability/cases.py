@@ -59,3 +59,8 @@ CASES += [
     Case("log_posterior", lambda r: (r.normal(size=(3, 4)), r.normal(size=(3, 4)) * 3), wrt=(0, 1)),
     Case("log_posterior", lambda r: (r.normal(size=(1, 5)), r.normal(size=(2, 5))), wrt=(0, 1), label="broadcast"),
 ]
+
+CASES += [
+    Case("softmax_with_temperature", lambda r: (r.normal(size=(3, 5)) * 2,), kwargs={"temperature": 0.5}),
+    Case("softmax_with_temperature", lambda r: (r.normal(size=(4, 3)),), kwargs={"temperature": 3.0, "axis": 0}, label="axis0"),
+]

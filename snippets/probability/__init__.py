@@ -50,3 +50,20 @@ from snippets.probability.mutual_information import (  # noqa: E402
 )
 
 __all__ += ["mutual_information", "mutual_information_backward", "mutual_info_score"]
+
+from snippets.probability.bayes_theorem import (  # noqa: E402
+    log_posterior,
+    log_posterior_backward,
+    posterior,
+    posterior_backward,
+)
+
+__all__ += ["posterior", "posterior_backward", "log_posterior", "log_posterior_backward"]
+
+from snippets.probability.softmax_temperature import (  # noqa: E402
+    sample_with_temperature,
+    softmax_with_temperature,
+    softmax_with_temperature_backward,
+)
+
+__all__ += ["softmax_with_temperature", "softmax_with_temperature_backward", "sample_with_temperature"]

@@ -144,7 +144,8 @@ def gumbel_softmax_backward(
     Returns
     -------
     ndarray, shape of ``logits``
-        dL/dlogits.
+        dL/dlogits, at most ``max|g| / (2 tau)`` in size: finite for ``tau >= 1e-30`` in float32
+        (``1e-300`` in float64); beyond, a gradient too large for the dtype is inf.
 
     Examples
     --------
@@ -159,8 +160,11 @@ def gumbel_softmax_backward(
         )
     logits, scores, axis, tau = _noisy_scores(logits, tau, gumbels, axis, rng)
     g = as_grad_out(grad_out, logits.shape, logits.dtype)
-    # chain rule through s = (logits + gumbels) / tau: the softmax Jacobian, then 1 / tau
-    return (softmax_backward(np.atleast_1d(g), scores, axis=axis) / tau).reshape(logits.shape)
+    # chain rule through s = (logits + gumbels) / tau: the softmax Jacobian, then 1 / tau (in
+    # float64: a tau below float32's range must not round to 0; a gradient beyond it is inf)
+    jvp = softmax_backward(np.atleast_1d(g), scores, axis=axis)
+    with np.errstate(over="ignore"):
+        return (jvp / np.float64(tau)).astype(jvp.dtype).reshape(logits.shape)
 # --8<-- [end:gumbel_softmax_backward]
 
 

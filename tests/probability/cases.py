@@ -52,3 +52,15 @@ CASES += [
     Case("mutual_information", lambda r: (r.random((3, 4)) * 4 + 1,)),  # >= 1: no empty cell after rint
     Case("mutual_information", lambda r: (r.random((2, 3, 2)) * 5 + 1,), label="batch"),
 ]
+
+CASES += [
+    Case("posterior", lambda r: (r.random(4) + 0.2, r.random((3, 4)) + 0.2), wrt=(0, 1)),  # a shared prior
+    Case("posterior", lambda r: (r.random((4, 2)) + 0.2, r.random((4, 2)) * 3 + 0.2), wrt=(0, 1), kwargs={"axis": 0}, label="axis0"),
+    Case("log_posterior", lambda r: (r.normal(size=(3, 4)), r.normal(size=(3, 4)) * 3), wrt=(0, 1)),
+    Case("log_posterior", lambda r: (r.normal(size=(1, 5)), r.normal(size=(2, 5))), wrt=(0, 1), label="broadcast"),
+]
+
+CASES += [
+    Case("softmax_with_temperature", lambda r: (r.normal(size=(3, 5)) * 2,), kwargs={"temperature": 0.5}),
+    Case("softmax_with_temperature", lambda r: (r.normal(size=(4, 3)),), kwargs={"temperature": 3.0, "axis": 0}, label="axis0"),
+]

@@ -11,4 +11,11 @@ CASES: list[Case] = [
         lambda rng: (rng.normal(size=(7, 2, 3)), np.array([5, 0, 5, 3])),
         wrt=(0,),
     ),
+    # student logits (4, 5); teacher logits and labels fixed; a temperature and weight off the defaults
+    Case(
+        "distillation_loss",
+        lambda rng: (rng.normal(size=(4, 5)), 2 * rng.normal(size=(4, 5)), np.array([0, 4, 2, 2])),
+        wrt=(0,),
+        kwargs={"temperature": 3.0, "alpha": 0.7},
+    ),
 ]

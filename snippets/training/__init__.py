@@ -15,6 +15,7 @@ from snippets.training.hyperparameter import grid_search, random_search
 from snippets.training.lora import lora_linear, lora_linear_backward, lora_merge
 from snippets.training.gradient_accumulation import accumulate_gradients
 from snippets.training.mixed_precision import dynamic_loss_scale_step, float16_range, to_bfloat16
+from snippets.training.knowledge_distillation import distillation_loss, distillation_loss_backward
 from snippets.training.mini_batch import iterate_minibatches, minibatch_gradient, minibatch_gradient_backward
 from snippets.training.overfitting import polynomial_features, polynomial_fit
 from snippets.training.quantization import (
@@ -68,4 +69,6 @@ __all__: list[str] = [
     "to_bfloat16",
     "float16_range",
     "dynamic_loss_scale_step",
+    "distillation_loss",
+    "distillation_loss_backward",
 ]

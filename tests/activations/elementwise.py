@@ -155,6 +155,14 @@ ELEMENTWISE: list[Elementwise] = [
     # and 6.3 eps * max|grad_out| (ours is within 0.9 of a float64 evaluation); compare absolutely.
     # Values: at x < -708 (float64) the intermediate e^x is subnormal: measured 4.4 ulps there
     Elementwise("mish", _torch_f("mish"), grad_scale=8.0),
+    # hardtanh / relu6: a max and a min, and a mask: nothing is rounded, identical results (the
+    # kinks, where PyTorch's slope is 0, are compared exactly in tests/activations/test_hardtanh.py)
+    *[
+        Elementwise("hardtanh", _torch_f("hardtanh", min_val=lo, max_val=hi), kwargs={"min_val": lo, "max_val": hi},
+                    label=f"{lo:g}_{hi:g}", ulps=0, grad_ulps=0, sample=away_from_kinks(lo, hi))
+        for lo, hi in [(-1.0, 1.0), (-2.0, 0.5), (0.1, 0.1)]
+    ],
+    Elementwise("relu6", _torch_f("relu6"), ulps=0, grad_ulps=0, sample=away_from_kinks(0.0, 6.0)),
 ]
 
 IDS = [entry.id for entry in ELEMENTWISE]

@@ -71,3 +71,7 @@ from snippets.activations.hardswish import (  # noqa: E402
 )
 
 __all__ += ["hardsigmoid", "hardsigmoid_backward", "hardswish", "hardswish_backward"]
+
+from snippets.activations.prelu import prelu, prelu_backward  # noqa: E402
+
+__all__ += ["prelu", "prelu_backward"]

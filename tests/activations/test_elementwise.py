@@ -36,6 +36,7 @@ NOT_ELEMENTWISE = {
     "alpha_dropout": "draws a random mask (tests/activations/test_selu.py)",
     "glu": "halves an axis (tests/activations/test_glu.py)",
     "swiglu_ffn": "a feed-forward block with three weight matrices (tests/activations/test_glu.py)",
+    "prelu": "takes a weight, one slope per channel (tests/activations/test_prelu.py)",
 }
 
 

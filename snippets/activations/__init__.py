@@ -58,3 +58,20 @@ __all__ += ["mish", "mish_backward"]
 from snippets.activations.glu import glu, glu_backward, swiglu_ffn, swiglu_ffn_backward  # noqa: E402
 
 __all__ += ["glu", "glu_backward", "swiglu_ffn", "swiglu_ffn_backward"]
+
+from snippets.activations.hardtanh import hardtanh, hardtanh_backward, relu6, relu6_backward  # noqa: E402
+
+__all__ += ["hardtanh", "hardtanh_backward", "relu6", "relu6_backward"]
+
+from snippets.activations.hardswish import (  # noqa: E402
+    hardsigmoid,
+    hardsigmoid_backward,
+    hardswish,
+    hardswish_backward,
+)
+
+__all__ += ["hardsigmoid", "hardsigmoid_backward", "hardswish", "hardswish_backward"]
+
+from snippets.activations.prelu import prelu, prelu_backward  # noqa: E402
+
+__all__ += ["prelu", "prelu_backward"]

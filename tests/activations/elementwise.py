@@ -60,7 +60,9 @@ class Elementwise:
     ``assert_matches(..., ulps=ulps, scale=scale)``; ``scale`` may be a function of ``x`` (an
     absolute error allowance where the reference itself cancels). The gradient is compared with
     ``grad_ulps``, relative, or, when ``grad_scale`` is set, absolutely in units of
-    ``eps * grad_scale * max|grad_out|`` (for references whose backward cancels).
+    ``eps * grad_scale * max|grad_out|`` (for references whose backward cancels). ``grad_ref_rel`` is
+    a relative error the reference's gradient carries in every dtype (a constant PyTorch rounds to
+    float32 even in its float64 kernel), added to the gradient's tolerance.
     """
 
     fn: str
@@ -72,6 +74,7 @@ class Elementwise:
     scale: float | Callable[[np.ndarray], np.ndarray] = 1.0
     grad_ulps: float = 8
     grad_scale: float | None = None
+    grad_ref_rel: float = 0.0
     sample: Sampler = smooth
 
     @property
@@ -155,6 +158,20 @@ ELEMENTWISE: list[Elementwise] = [
     # and 6.3 eps * max|grad_out| (ours is within 0.9 of a float64 evaluation); compare absolutely.
     # Values: at x < -708 (float64) the intermediate e^x is subnormal: measured 4.4 ulps there
     Elementwise("mish", _torch_f("mish"), grad_scale=8.0),
+    # hardtanh / relu6: a max and a min, and a mask: nothing is rounded, identical results (the
+    # kinks, where PyTorch's slope is 0, are compared exactly in tests/activations/test_hardtanh.py)
+    *[
+        Elementwise("hardtanh", _torch_f("hardtanh", min_val=lo, max_val=hi), kwargs={"min_val": lo, "max_val": hi},
+                    label=f"{lo:g}_{hi:g}", ulps=0, grad_ulps=0, sample=away_from_kinks(lo, hi))
+        for lo, hi in [(-1.0, 1.0), (-2.0, 0.5), (0.1, 0.1)]
+    ],
+    Elementwise("relu6", _torch_f("relu6"), ulps=0, grad_ulps=0, sample=away_from_kinks(0.0, 6.0)),
+    # hardsigmoid / hardswish: the ramp min(max(x + 3, 0), 6), then x times it and / 6, in PyTorch's
+    # order: identical values. PyTorch's hardsigmoid backward multiplies by float32(1/6) even in
+    # float64 (2^-25 relative off); ours by 1/6 in the dtype: exact in float32, 2^-25 apart in float64
+    Elementwise("hardsigmoid", _torch_f("hardsigmoid"), ulps=0, grad_ulps=0, grad_ref_rel=2.0**-25,
+                sample=away_from_kinks(-3.0, 3.0)),
+    Elementwise("hardswish", _torch_f("hardswish"), ulps=0, grad_ulps=0, sample=away_from_kinks(-3.0, 3.0)),
 ]
 
 IDS = [entry.id for entry in ELEMENTWISE]

@@ -11,6 +11,13 @@ CASES: list[Case] = [
         lambda rng: (rng.normal(size=(7, 2, 3)), np.array([5, 0, 5, 3])),
         wrt=(0,),
     ),
+    # student logits (4, 5); teacher logits and labels fixed; a temperature and weight off the defaults
+    Case(
+        "distillation_loss",
+        lambda rng: (rng.normal(size=(4, 5)), 2 * rng.normal(size=(4, 5)), np.array([0, 4, 2, 2])),
+        wrt=(0,),
+        kwargs={"temperature": 3.0, "alpha": 0.7},
+    ),
     # LoRA: gradients for x, A and B (W is frozen and gets none); alpha / r = 4
     Case(
         "lora_linear",
@@ -26,11 +33,6 @@ CASES: list[Case] = [
     ),
     # soft voting: 3 models' probabilities for 4 samples and 3 classes, weights (1, 2, 3)
     Case("soft_vote", lambda r: (r.dirichlet(np.ones(3), size=(3, 4)),), kwargs={"weights": [1.0, 2.0, 3.0]}),
-    # student logits (4, 5); teacher logits and labels fixed; a temperature and weight off the defaults
-        "distillation_loss",
-        lambda rng: (rng.normal(size=(4, 5)), 2 * rng.normal(size=(4, 5)), np.array([0, 4, 2, 2])),
-        wrt=(0,),
-        kwargs={"temperature": 3.0, "alpha": 0.7},
 ]
 
 # fake_quantize's backward is the straight-through estimator, not the derivative of a step function

@@ -55,6 +55,7 @@ NO_FLOAT_INPUT = {
     "iterations_per_epoch": "sample and batch counts",
     "batch_indices": "sample and batch counts and a generator",
     "grid_search": "a callable and lists of candidate values to try",
+    "t5_relative_position_bucket": "integer relative positions, a flag and bucket counts",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

@@ -66,3 +66,7 @@ from snippets.attention.relative_position_encoding import (  # noqa: E402
 )
 
 __all__ += ["alibi_slopes", "alibi_bias", "t5_relative_position_bucket"]
+
+from snippets.attention.additive_attention import additive_attention, additive_attention_backward  # noqa: E402
+
+__all__ += ["additive_attention", "additive_attention_backward"]

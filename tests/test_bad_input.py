@@ -65,6 +65,7 @@ NO_FLOAT_INPUT = {
     "bagging_indices": "a sample count, a model count and a generator",
     "float16_range": "the name of a floating-point format",
     "broadcast_shapes": "shapes: tuples of integer sizes",
+    "t5_relative_position_bucket": "integer relative positions, a flag and bucket counts",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

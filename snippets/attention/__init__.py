@@ -58,3 +58,15 @@ from snippets.attention.rotary_position_embedding import (  # noqa: E402
 )
 
 __all__ += ["rope_frequencies", "apply_rope", "apply_rope_backward"]
+
+from snippets.attention.relative_position_encoding import (  # noqa: E402
+    alibi_bias,
+    alibi_slopes,
+    t5_relative_position_bucket,
+)
+
+__all__ += ["alibi_slopes", "alibi_bias", "t5_relative_position_bucket"]
+
+from snippets.attention.additive_attention import additive_attention, additive_attention_backward  # noqa: E402
+
+__all__ += ["additive_attention", "additive_attention_backward"]

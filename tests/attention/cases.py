@@ -95,3 +95,16 @@ CASES += [
     Case("apply_rope", lambda r: (r.normal(size=(3, 6)), np.array([0.0, 5.0, -7.5])), kwargs={"base": 100.0},
          label="base"),
 ]
+
+
+def _additive(r, n=2, lq=3, s=4, dq=3, dk=2, dv=2, h=5) -> tuple:
+    """queries (N, Lq, Dq), keys (N, S, Dk), values (N, S, Dv), w_q (h, Dq), w_k (h, Dk), w_v (1, h)."""
+    shapes = [(n, lq, dq), (n, s, dk), (n, s, dv), (h, dq), (h, dk), (1, h)]
+    return tuple(r.normal(size=sh) for sh in shapes)
+
+
+CASES += [
+    Case("additive_attention", _additive, wrt=(0, 1, 2, 3, 4, 5)),
+    Case("additive_attention", _additive, wrt=(0, 1, 2, 3, 4, 5), kwargs={"valid_lens": [[1, 0, 4], [2, 3, 4]]},
+         label="valid-lens"),
+]

@@ -9,6 +9,7 @@ from snippets.training.mixed_precision import dynamic_loss_scale_step, float16_r
 from snippets.training.knowledge_distillation import distillation_loss, distillation_loss_backward
 from snippets.training.mini_batch import iterate_minibatches, minibatch_gradient, minibatch_gradient_backward
 from snippets.training.overfitting import polynomial_features, polynomial_fit
+from snippets.training.transfer_learning import extract_features, freeze, linear_probe
 from snippets.training.train_validation_test_split import split_sizes, train_val_test_split
 
 __all__: list[str] = [
@@ -33,4 +34,7 @@ __all__: list[str] = [
     "dynamic_loss_scale_step",
     "distillation_loss",
     "distillation_loss_backward",
+    "freeze",
+    "extract_features",
+    "linear_probe",
 ]

@@ -25,6 +25,7 @@ from snippets.training.quantization import (
     fake_quantize_backward,
     quantize_per_tensor,
 )
+from snippets.training.transfer_learning import extract_features, freeze, linear_probe
 from snippets.training.train_validation_test_split import split_sizes, train_val_test_split
 from snippets.training.weight_tying import tied_embedding_grad, tied_lm_logits, tied_lm_logits_backward
 
@@ -71,4 +72,7 @@ __all__: list[str] = [
     "dynamic_loss_scale_step",
     "distillation_loss",
     "distillation_loss_backward",
+    "freeze",
+    "extract_features",
+    "linear_probe",
 ]

@@ -32,3 +32,7 @@ __all__ += ["early_stopping_epoch", "generalization_loss"]
 from snippets.regularization.data_augmentation import random_crop, random_horizontal_flip  # noqa: E402
 
 __all__ += ["random_horizontal_flip", "random_crop"]
+
+from snippets.regularization.mixup import cutmix, mixup  # noqa: E402
+
+__all__ += ["mixup", "cutmix"]

@@ -119,7 +119,7 @@ def classify_critical_point(H: ArrayLike, tol: float = 1e-8) -> str:
         raise ValueError(f"H must be finite, found {H[~np.isfinite(H)].ravel()[0]}")
     scale = float(np.max(np.abs(H)))
     if np.any(np.abs(H - H.T) > 1e-8 * scale):
-        raise ValueError(f"H must be symmetric: max |H - H^T| = {np.max(np.abs(H - H.T)):.3g}")
+        raise ValueError(f"H must be symmetric, but |H - H^T| reaches {np.max(np.abs(H - H.T)):.3g}")
     if scale == 0:
         return "degenerate"
     # the signs of the curvatures along the eigenvectors decide (in units of the largest entry,

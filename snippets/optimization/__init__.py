@@ -69,3 +69,7 @@ __all__ += ["newton_schulz5", "muon_step"]
 from snippets.optimization.exponential_moving_average import ema, ema_backward, ema_update  # noqa: E402
 
 __all__ += ["ema", "ema_backward", "ema_update"]
+
+from snippets.optimization.saddle_point import classify_critical_point, hessian  # noqa: E402
+
+__all__ += ["hessian", "classify_critical_point"]

@@ -12,6 +12,18 @@ from tests.reference import EXTREMES, assert_matches, torch_forward_backward
 
 
 # ---------------------------------------------------------------- exact arithmetic
+def exact_standardised(v: list[Fraction], eps: float) -> tuple[list[Fraction], Fraction]:
+    """x_hat = (v - mean) / s and s = sqrt(biased variance + eps) of the exact values ``v``, in
+    rational arithmetic (only the square root is rounded, to 40 digits)."""
+    mean = sum(v) / len(v)
+    centred = [t - mean for t in v]
+    s2 = sum(t * t for t in centred) / len(v) + Fraction(eps)
+    with localcontext() as ctx:
+        ctx.prec = 40
+        s = Fraction((Decimal(s2.numerator) / Decimal(s2.denominator)).sqrt())
+    return [t / s for t in centred], s
+
+
 def exact_layer_norm(x, w, b, g, eps):
     """y, dx, dweight, dbias of (N, D) rows in rational arithmetic (the square root to 40 digits)."""
     n, d = x.shape
@@ -20,13 +32,7 @@ def exact_layer_norm(x, w, b, g, eps):
     W, B = [Fraction(float(t)) for t in w], [Fraction(float(t)) for t in b]
     for i in range(n):
         v, gg = [Fraction(float(t)) for t in x[i]], [Fraction(float(t)) for t in g[i]]
-        mean = sum(v) / d
-        c = [t - mean for t in v]
-        s2 = sum(t * t for t in c) / d + Fraction(eps)
-        with localcontext() as ctx:
-            ctx.prec = 40
-            s = Fraction((Decimal(s2.numerator) / Decimal(s2.denominator)).sqrt())
-        xh = [t / s for t in c]
+        xh, s = exact_standardised(v, eps)
         gh = [a * bb for a, bb in zip(gg, W)]
         mg, mgx = sum(gh) / d, sum(a * bb for a, bb in zip(gh, xh)) / d
         y[i] = [float(a * t + bb) for a, t, bb in zip(W, xh, B)]

@@ -104,6 +104,23 @@ def check_shape(a: np.ndarray, expected: tuple[int, ...], name: str, symbols: st
         )
 
 
+def as_optional_parameter(
+    value: Any, name: str, expected: tuple[int, ...], symbols: str, where: str, dtype: np.dtype
+) -> np.ndarray | None:
+    """Return an optional parameter (a ``bias``, an affine ``weight``) of shape ``expected`` in ``dtype``.
+
+    None stays None (the parameter is absent). Anything else goes through :func:`as_float_array`
+    and :func:`check_shape` (``symbols`` and ``where`` word its error) and is cast to ``dtype``,
+    the input's, e.g. ``as_optional_parameter(bias, "bias", (8,), "(C_out,)", "weight of shape
+    (8, 3, 3, 3)", x.dtype)``.
+    """
+    if value is None:
+        return None
+    arr = as_float_array(value, name)
+    check_shape(arr, expected, name, symbols, where)
+    return arr.astype(dtype, copy=False)
+
+
 def as_real_scalar(
     value: Any,
     name: str,

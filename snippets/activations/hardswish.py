@@ -6,15 +6,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from snippets._validate import as_float_array, as_grad_out, propagates_nonfinite
+from snippets.activations.hardtanh import hardtanh_backward, relu6
 
 __all__ = ["hardsigmoid", "hardsigmoid_backward", "hardswish", "hardswish_backward"]
-
-
-def _relu6_shifted(x: np.ndarray) -> np.ndarray:
-    """``min(max(x + 3, 0), 6)``, the ramp both functions are built on (NaN stays NaN)."""
-    r = np.add(x, 3, out=np.empty_like(x))
-    np.maximum(r, 0, out=r)
-    return np.minimum(r, 6, out=r)
 
 
 # --8<-- [start:hardsigmoid]
@@ -40,7 +34,7 @@ def hardsigmoid(x: ArrayLike) -> np.ndarray:
     """
     x = as_float_array(x, "x")
     # the ramp from 0 to 6 over [-3, 3], scaled to [0, 1] by one division (as PyTorch)
-    return np.divide(_relu6_shifted(x), 6)
+    return np.divide(relu6(x + 3), 6)
 # --8<-- [end:hardsigmoid]
 
 
@@ -69,10 +63,9 @@ def hardsigmoid_backward(grad_out: ArrayLike, x: ArrayLike) -> np.ndarray:
     """
     x = as_float_array(x, "x")
     grad_out = as_grad_out(grad_out, x.shape, x.dtype)
-    # slope 1/6 inside, 0 outside and at the ends; PyTorch multiplies by the rounded constant 1/6
-    dx = np.where((x > -3) & (x < 3), grad_out * x.dtype.type(1 / 6), x.dtype.type(0))
-    np.copyto(dx, np.nan, where=np.isnan(x))
-    return dx
+    # slope 1/6 inside, 0 outside and at the ends (hardtanh's gradient on [-3, 3], NaN where x
+    # is NaN); PyTorch multiplies by the rounded constant 1/6
+    return hardtanh_backward(grad_out * x.dtype.type(1 / 6), x, -3.0, 3.0)
 # --8<-- [end:hardsigmoid_backward]
 
 
@@ -100,7 +93,7 @@ def hardswish(x: ArrayLike) -> np.ndarray:
     x = as_float_array(x, "x")
     # x times the ramp, then the division by 6, in PyTorch's order; +inf * 6 = +inf and -inf * 0
     # would be NaN, so the ramp's 0 region takes its exact value 0 (a signed zero: x * 0)
-    r = _relu6_shifted(x)
+    r = np.asarray(relu6(x + 3))  # a new array, 0-d included: the steps below write into it
     np.multiply(r, np.where(np.isinf(x) & (x < 0), x.dtype.type(-1), x), out=r)
     return np.divide(r, 6, out=r)
 # --8<-- [end:hardswish]

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_shape, propagates_nonfinite
+from snippets._validate import as_float_array, as_grad_out, as_optional_parameter, propagates_nonfinite
 
 __all__ = ["conv2d", "conv2d_backward"]
 
@@ -77,21 +77,29 @@ def _im2col(windows: np.ndarray) -> np.ndarray:
     return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * h_out * w_out, c * kh * kw)
 
 
+def _check_filters(
+    weight: ArrayLike, x: np.ndarray, layout: str, channels: str, expected: tuple[int | None, ...], name: str = "weight"
+) -> np.ndarray:
+    """A 4-d filter bank in x's dtype. ``expected`` gives the size each axis must have (None: any),
+    ``layout`` names the axes and ``channels`` the axis that meets x's channels (for the error),
+    e.g. conv2d's ``"(C_out, C_in, kH, kW)", "C_in", (None, C, None, None)``."""
+    weight = as_float_array(weight, name)
+    if weight.ndim != 4 or any(e is not None and n != e for n, e in zip(weight.shape, expected)):
+        raise ValueError(
+            f"{name} must have shape {layout} with {channels} = {x.shape[1]} "
+            f"(the channels of x of shape {x.shape}), got shape {weight.shape}"
+        )
+    return weight.astype(x.dtype, copy=False)
+
+
 def _check_conv(
     x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, stride: object, padding: object
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, int], tuple[int, int]]:
     x = _check_image(x)
-    weight = as_float_array(weight, "weight")
-    if weight.ndim != 4 or weight.shape[1] != x.shape[1]:
-        raise ValueError(
-            f"weight must have shape (C_out, C_in, kH, kW) with C_in = {x.shape[1]} "
-            f"(the channels of x of shape {x.shape}), got shape {weight.shape}"
-        )
-    weight = weight.astype(x.dtype, copy=False)
-    if bias is not None:
-        bias = as_float_array(bias, "bias")
-        check_shape(bias, (weight.shape[0],), "bias", "(C_out,)", f"weight of shape {weight.shape}")
-        bias = bias.astype(x.dtype, copy=False)
+    weight = _check_filters(weight, x, "(C_out, C_in, kH, kW)", "C_in", (None, x.shape[1], None, None))
+    bias = as_optional_parameter(
+        bias, "bias", (weight.shape[0],), "(C_out,)", f"weight of shape {weight.shape}", x.dtype
+    )
     return x, weight, bias, _pair(stride, "stride", 1), _pair(padding, "padding", 0)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_shape, propagates_nonfinite
-from snippets.layers.convolution import _check_image, _col2im, _pad, _pair, _windows
+from snippets._validate import as_float_array, as_grad_out, as_optional_parameter, propagates_nonfinite
+from snippets.layers.convolution import _check_filters, _check_image, _col2im, _pad, _pair, _windows
 
 __all__ = [
     "depthwise_conv2d",
@@ -21,17 +21,8 @@ def _check_depthwise(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, int], tuple[int, int]]:
     """x (N, C, H, W), a weight (C, 1, kH, kW) named ``name``, an optional bias (C,), stride, padding."""
     x = _check_image(x)
-    weight = as_float_array(weight, name)
-    if weight.ndim != 4 or weight.shape[0] != x.shape[1] or weight.shape[1] != 1:
-        raise ValueError(
-            f"{name} must have shape (C, 1, kH, kW) with C = {x.shape[1]} "
-            f"(the channels of x of shape {x.shape}), got shape {weight.shape}"
-        )
-    weight = weight.astype(x.dtype, copy=False)
-    if bias is not None:
-        bias = as_float_array(bias, "bias")
-        check_shape(bias, (weight.shape[0],), "bias", "(C,)", f"{name} of shape {weight.shape}")
-        bias = bias.astype(x.dtype, copy=False)
+    weight = _check_filters(weight, x, "(C, 1, kH, kW)", "C", (x.shape[1], 1, None, None), name)
+    bias = as_optional_parameter(bias, "bias", (weight.shape[0],), "(C,)", f"{name} of shape {weight.shape}", x.dtype)
     return x, weight, bias, _pair(stride, "stride", 1), _pair(padding, "padding", 0)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_shape, propagates_nonfinite
-from snippets.layers.convolution import _check_image, _col2im, _im2col, _pair, _windows
+from snippets._validate import as_grad_out, as_optional_parameter, propagates_nonfinite
+from snippets.layers.convolution import _check_filters, _check_image, _col2im, _im2col, _pair, _windows
 
 __all__ = ["conv_transpose2d", "conv_transpose2d_backward"]
 
@@ -17,17 +17,10 @@ def _check_transpose(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
     """Checked arguments and the output size (H_out, W_out)."""
     x = _check_image(x)
-    weight = as_float_array(weight, "weight")
-    if weight.ndim != 4 or weight.shape[0] != x.shape[1]:
-        raise ValueError(
-            f"weight must have shape (C_in, C_out, kH, kW) with C_in = {x.shape[1]} "
-            f"(the channels of x of shape {x.shape}), got shape {weight.shape}"
-        )
-    weight = weight.astype(x.dtype, copy=False)
-    if bias is not None:
-        bias = as_float_array(bias, "bias")
-        check_shape(bias, (weight.shape[1],), "bias", "(C_out,)", f"weight of shape {weight.shape}")
-        bias = bias.astype(x.dtype, copy=False)
+    weight = _check_filters(weight, x, "(C_in, C_out, kH, kW)", "C_in", (x.shape[1], None, None, None))
+    bias = as_optional_parameter(
+        bias, "bias", (weight.shape[1],), "(C_out,)", f"weight of shape {weight.shape}", x.dtype
+    )
     stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
     output_padding = _pair(output_padding, "output_padding", 0)
     if output_padding[0] >= stride[0] or output_padding[1] >= stride[1]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, as_int, check_shape, propagates_nonfinite
+from snippets._validate import as_float_array, as_grad_out, as_int, as_optional_parameter, propagates_nonfinite
 from snippets.normalization.batch_normalization import _as_channel, _check_eps, _rms
 from snippets.normalization.layer_normalization import _row_statistics
 
@@ -14,11 +14,7 @@ __all__ = ["group_norm", "group_norm_backward"]
 
 def _check_channel_param(value: ArrayLike | None, name: str, x: np.ndarray) -> np.ndarray | None:
     """An optional per-channel parameter of shape (C,), cast to x's dtype."""
-    if value is None:
-        return None
-    arr = as_float_array(value, name)
-    check_shape(arr, (x.shape[1],), name, "(C,)", f"x of shape {x.shape}")
-    return arr.astype(x.dtype, copy=False)
+    return as_optional_parameter(value, name, (x.shape[1],), "(C,)", f"x of shape {x.shape}", x.dtype)
 
 
 def _check_group_inputs(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_float_array, as_grad_out, check_shape, propagates_nonfinite
+from snippets._validate import as_float_array, as_grad_out, as_optional_parameter, propagates_nonfinite
 from snippets.normalization.batch_normalization import _check_eps, _rms
 
 __all__ = ["layer_norm", "layer_norm_backward"]
@@ -33,11 +33,7 @@ def _check_normalized_shape(normalized_shape: object, x: np.ndarray) -> tuple[in
 
 def _check_affine(value: ArrayLike | None, name: str, shape: tuple[int, ...], x: np.ndarray) -> np.ndarray | None:
     """An optional per-feature parameter of shape ``normalized_shape``, cast to x's dtype."""
-    if value is None:
-        return None
-    arr = as_float_array(value, name)
-    check_shape(arr, shape, name, "normalized_shape", f"x of shape {x.shape}")
-    return arr.astype(x.dtype, copy=False)
+    return as_optional_parameter(value, name, shape, "normalized_shape", f"x of shape {x.shape}", x.dtype)
 
 
 def _check_norm_inputs(

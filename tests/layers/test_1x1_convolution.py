@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snippets import conv1x1, conv1x1_backward, conv2d, linear, linear_backward
+from tests.layers.shared import assert_sums_match, assert_within, values
 from tests.reference import DTYPES, EXTREMES, require, torch_forward_backward
 
 
@@ -119,20 +120,16 @@ GRID = [((2, 3, 5, 4), 6), ((1, 16, 3, 3), 4), ((3, 1, 2, 7), 2), ((2, 8, 1, 1),
 def test_matches_torch(dtype, xs, c_out, extreme) -> None:
     torch = require("torch")
     rng = np.random.default_rng(5)
-    x = (rng.choice(EXTREMES, size=xs) if extreme else rng.normal(size=xs)).astype(dtype)
+    draw = values(rng, extreme)
+    x = draw(xs).astype(dtype)
     w = rng.normal(size=(c_out, xs[1], 1, 1)).astype(dtype)
     b = rng.normal(size=c_out).astype(dtype)
-    g = (rng.choice(EXTREMES, size=(xs[0], c_out, *xs[2:])) if extreme else rng.normal(size=(xs[0], c_out, *xs[2:]))).astype(dtype)
+    g = draw((xs[0], c_out, *xs[2:])).astype(dtype)
     ref_y, ref_grads = torch_forward_backward(lambda a, k, c: torch.nn.functional.conv2d(a, k, c), [x, w, b], g, [0, 1, 2])
     ours = (conv1x1(x, w, b), *conv1x1_backward(g, x, w, b))
     # the einsum identity of terms-next, on PyTorch's side too
     ein = torch.einsum("oc,bchw->bohw", torch.tensor(w[:, :, 0, 0]), torch.tensor(x)) + torch.tensor(b)[:, None, None]
     sums = (conv1x1(np.abs(x), np.abs(w), np.abs(b)), *conv1x1_backward(np.abs(g), np.abs(x), np.abs(w), np.abs(b)))
-    eps, tiny = np.finfo(dtype).eps, np.finfo(dtype).tiny
-    for name, a, r, s in zip(("y", "dx", "dweight", "dbias"), ours, (ref_y, *ref_grads), sums):
-        # sums of products added in different orders: within 8 eps of (|ref| + sum |products|)
-        assert a.shape == r.shape and a.dtype == dtype, name
-        bound = 8 * eps * (np.abs(r) + s.astype(np.float64)) + tiny
-        assert np.all(np.abs(a.astype(np.float64) - r) <= bound), name
-    bound = 8 * eps * (np.abs(ref_y) + sums[0].astype(np.float64)) + tiny
-    assert np.all(np.abs(ein.numpy().astype(np.float64) - ref_y) <= bound)
+    # sums of products added in different orders: within 8 eps of (|ref| + sum |products|)
+    assert_sums_match(("y", "dx", "dweight", "dbias"), ours, (ref_y, *ref_grads), sums, dtype, 8)
+    assert_within("einsum y", ein.numpy(), ref_y, np.abs(ref_y) + sums[0].astype(np.float64), dtype, 8)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from snippets import broadcast_shapes, unbroadcast, unbroadcast_backward
+from tests.layers.shared import values
 from tests.reference import DTYPES, EXTREMES, require, torch_forward_backward
 
 
@@ -136,7 +137,7 @@ SUMS = [((2, 3), (3,)), ((2, 3), (2, 1)), ((4, 2, 3), (1, 3)), ((4, 2, 3), ()), 
 def test_unbroadcast_matches_torch(dtype, grad_shape, shape, extreme) -> None:
     torch = require("torch")
     rng = np.random.default_rng(2)
-    g = (rng.choice(EXTREMES, size=grad_shape) if extreme else rng.normal(size=grad_shape)).astype(dtype)
+    g = values(rng, extreme)(grad_shape).astype(dtype)
     ours = unbroadcast(g, shape)
     eps, tiny = np.finfo(dtype).eps, np.finfo(dtype).tiny
     # a sum of k = (size of grad / size of shape) terms in another order: within k eps of the

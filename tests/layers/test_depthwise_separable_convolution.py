@@ -15,6 +15,7 @@ from snippets import (
     depthwise_separable_conv2d,
     depthwise_separable_conv2d_backward,
 )
+from tests.layers.shared import assert_sums_match, window_geometry
 from tests.reference import DTYPES, EXTREMES, require, torch_forward_backward
 
 
@@ -73,14 +74,9 @@ def test_is_a_full_convolution_with_a_block_diagonal_weight() -> None:
 @st.composite
 def problems(draw):
     n, c, c_out = draw(st.integers(1, 2)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
-    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    ph, pw = draw(st.integers(0, 2)), draw(st.integers(0, 2))
-    h = draw(st.integers(max(1, kh - 2 * ph), 7))
-    w = draw(st.integers(max(1, kw - 2 * pw), 7))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    return (rng.normal(size=(n, c, h, w)), rng.normal(size=(c, 1, kh, kw)), rng.normal(size=c),
-            rng.normal(size=(c_out, c, 1, 1)), (sh, sw), (ph, pw))
+    kernel, stride, padding, image, rng = draw(window_geometry())
+    return (rng.normal(size=(n, c, *image)), rng.normal(size=(c, 1, *kernel)), rng.normal(size=c),
+            rng.normal(size=(c_out, c, 1, 1)), stride, padding)
 
 
 @settings(max_examples=40, deadline=None)
@@ -181,19 +177,6 @@ def test_bad_input() -> None:
 
 
 # ---------------------------------------------------------------- PyTorch
-def _within(name, ours, ref, sum_abs, dtype, ulps) -> float:
-    """Assert |ours - ref| <= ulps * eps * (|ref| + sum |terms|) per element; return the worst ratio.
-
-    A sum of K products is exact only to about eps * sum |products| (PyTorch and we add in
-    different orders); ``sum_abs`` is that sum, our own function applied to |inputs|.
-    """
-    assert ours.shape == ref.shape and ours.dtype == dtype, name
-    err = np.abs(ours.astype(np.float64) - ref)
-    bound = ulps * np.finfo(dtype).eps * (np.abs(ref) + sum_abs.astype(np.float64)) + np.finfo(dtype).tiny
-    assert np.all(err <= bound), f"{name}: worst ratio {np.max(err / bound):.2f}"
-    return float(np.max(err))
-
-
 def assert_depthwise_matches_torch(x, w, b, g, stride, padding, dtype) -> None:
     torch = require("torch")
     c = x.shape[1]
@@ -205,13 +188,10 @@ def assert_depthwise_matches_torch(x, w, b, g, stride, padding, dtype) -> None:
     absb = None if b is None else np.abs(b)
     sums = (depthwise_conv2d(np.abs(x), np.abs(w), absb, stride, padding),
             *depthwise_conv2d_backward(np.abs(g), np.abs(x), np.abs(w), absb, stride, padding))
-    for name, a, r, s in zip(("y", "dx", "dweight", "dbias"), ours, (ref_y, *ref_grads), sums):
-        if name == "dbias" and b is None:
-            assert a is None
-            continue
-        # 8 eps: a sum of at most kH kW (y, dx) or N H_out W_out (dweight) products, well below 8
-        # ulps of sum |products| in practice for either order of addition
-        _within(name, a, r, s, dtype, 8)
+    ref = (ref_y, *ref_grads) if b is not None else (ref_y, *ref_grads, None)
+    # 8 eps: a sum of at most kH kW (y, dx) or N H_out W_out (dweight) products, well below 8
+    # ulps of sum |products| in practice for either order of addition
+    assert_sums_match(("y", "dx", "dweight", "dbias"), ours, ref, sums, dtype, 8)
 
 
 def assert_separable_matches_torch(x, dw, pw, g, stride, padding, dtype) -> None:
@@ -225,10 +205,9 @@ def assert_separable_matches_torch(x, dw, pw, g, stride, padding, dtype) -> None
             *depthwise_separable_conv2d_backward(g, x, dw, pw, stride, padding))
     sums = (depthwise_separable_conv2d(np.abs(x), np.abs(dw), np.abs(pw), stride, padding),
             *depthwise_separable_conv2d_backward(np.abs(g), np.abs(x), np.abs(dw), np.abs(pw), stride, padding))
-    for name, a, r, s in zip(("y", "dx", "ddw", "dpw"), ours, (ref_y, *ref_grads), sums):
-        # two sums in a row: the depthwise sum's rounding (8 eps as above) carried through the
-        # pointwise sum, plus that sum's own; 16 eps of the chained sum of |terms|
-        _within(name, a, r, s, dtype, 16)
+    # two sums in a row: the depthwise sum's rounding (8 eps as above) carried through the
+    # pointwise sum, plus that sum's own; 16 eps of the chained sum of |terms|
+    assert_sums_match(("y", "dx", "ddw", "dpw"), ours, (ref_y, *ref_grads), sums, dtype, 16)
 
 
 GRID = [

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snippets import bmm, bmm_backward, einsum, einsum_backward
+from tests.layers.shared import assert_sums_match, values
 from tests.reference import DTYPES, EXTREMES, require, torch_forward_backward
 
 
@@ -181,7 +182,7 @@ TORCH_SPECS = [
 def test_einsum_matches_torch(dtype, subscripts, shapes, extreme) -> None:
     torch = require("torch")
     rng = np.random.default_rng(7)
-    draw = (lambda s: rng.choice(EXTREMES, size=s)) if extreme else (lambda s: rng.normal(size=s))
+    draw = values(rng, extreme)
     ops = [draw(s).astype(dtype) for s in shapes]
     y = einsum(subscripts, *ops)
     g = np.asarray(draw(np.shape(y))).astype(dtype)
@@ -191,16 +192,11 @@ def test_einsum_matches_torch(dtype, subscripts, shapes, extreme) -> None:
     # a result is a sum of products (at most 5 terms summed per entry here, products of up to 3
     # factors): summation in another order and the products' own rounding stay within 8 eps of
     # (|ref| + sum |products|); the sum of |products| is our own einsum on |operands|
-    eps, tiny = np.finfo(dtype).eps, np.finfo(dtype).tiny
     absops = [np.abs(o) for o in ops]
-    sum_y = einsum(subscripts, *absops)
-    assert np.asarray(y).dtype == dtype
-    assert np.all(np.abs(np.asarray(y, np.float64) - ref_y) <= 8 * eps * (np.abs(ref_y) + sum_y) + tiny)
     sum_grads = einsum_backward(np.abs(g), subscripts, *absops)
     sum_grads = sum_grads if isinstance(sum_grads, tuple) else (sum_grads,)
-    for d, r, s in zip(grads, ref_grads, sum_grads):
-        assert d.dtype == dtype and d.shape == r.shape
-        assert np.all(np.abs(d.astype(np.float64) - r) <= 8 * eps * (np.abs(r) + s) + tiny)
+    names = ("y", *(f"d{i}" for i in range(len(ops))))
+    assert_sums_match(names, (y, *grads), (ref_y, *ref_grads), (einsum(subscripts, *absops), *sum_grads), dtype, 8)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -208,12 +204,9 @@ def test_einsum_matches_torch(dtype, subscripts, shapes, extreme) -> None:
 def test_bmm_matches_torch(dtype, extreme) -> None:
     torch = require("torch")
     rng = np.random.default_rng(8)
-    draw = (lambda s: rng.choice(EXTREMES, size=s)) if extreme else (lambda s: rng.normal(size=s))
+    draw = values(rng, extreme)
     a, b, g = draw((3, 4, 5)).astype(dtype), draw((3, 5, 2)).astype(dtype), draw((3, 4, 2)).astype(dtype)
     ref_y, (ref_da, ref_db) = torch_forward_backward(torch.bmm, [a, b], g, [0, 1])
-    eps, tiny = np.finfo(dtype).eps, np.finfo(dtype).tiny
     # sums of 5 (y), 2 (da) and 4 (db) products: 8 eps of (|ref| + sum |products|), as above
-    for ours, ref, s in zip((bmm(a, b), *bmm_backward(g, a, b)), (ref_y, ref_da, ref_db),
-                            (bmm(np.abs(a), np.abs(b)), *bmm_backward(np.abs(g), np.abs(a), np.abs(b)))):
-        assert ours.dtype == dtype
-        assert np.all(np.abs(ours.astype(np.float64) - ref) <= 8 * eps * (np.abs(ref) + s) + tiny)
+    sums = (bmm(np.abs(a), np.abs(b)), *bmm_backward(np.abs(g), np.abs(a), np.abs(b)))
+    assert_sums_match(("y", "da", "db"), (bmm(a, b), *bmm_backward(g, a, b)), (ref_y, ref_da, ref_db), sums, dtype, 8)

@@ -15,6 +15,7 @@ from snippets import (
     global_avg_pool2d,
     global_avg_pool2d_backward,
 )
+from tests.layers.shared import values
 from tests.reference import DTYPES, EXTREMES, require, torch_forward_backward
 
 
@@ -146,7 +147,7 @@ GRID = [((2, 3, 7, 7), 1), ((2, 3, 7, 5), (3, 2)), ((1, 2, 5, 9), (4, 4)), ((1, 
 def test_matches_torch(dtype, xs, size, extreme) -> None:
     torch = require("torch")
     rng = np.random.default_rng(5)
-    draw = (lambda s: rng.choice(EXTREMES, size=s)) if extreme else (lambda s: rng.normal(size=s))
+    draw = values(rng, extreme)
     x = draw(xs).astype(dtype)
     y = adaptive_avg_pool2d(x, size)
     g = draw(y.shape).astype(dtype)

@@ -14,6 +14,7 @@ from snippets import (
     upsample_nearest2d,
     upsample_nearest2d_backward,
 )
+from tests.layers.shared import assert_within, values
 from tests.reference import DTYPES, EXTREMES, require, torch_forward_backward
 
 
@@ -168,13 +169,6 @@ def test_bad_input() -> None:
 
 
 # ---------------------------------------------------------------- PyTorch
-def _check(name, ours, ref, scale, dtype, ulps) -> None:
-    assert ours.shape == ref.shape and ours.dtype == dtype, name
-    err = np.abs(ours.astype(np.float64) - ref)
-    bound = ulps * np.finfo(dtype).eps * scale + np.finfo(dtype).tiny
-    assert np.all(err <= bound), f"{name}: worst ratio {np.max(err / bound):.2f}"
-
-
 NEAREST = [((2, 3, 4, 5), 2), ((1, 2, 3, 7), 3), ((1, 1, 5, 6), (1.5, 2.7)), ((2, 1, 7, 9), (0.5, 0.75)),
            ((1, 2, 3, 3), (2.9999, 1 / 3)), ((1, 1, 4, 4), 1)]
 
@@ -185,7 +179,7 @@ NEAREST = [((2, 3, 4, 5), 2), ((1, 2, 3, 7), 3), ((1, 1, 5, 6), (1.5, 2.7)), ((2
 def test_nearest_matches_torch(dtype, xs, scale, extreme) -> None:
     torch = require("torch")
     rng = np.random.default_rng(5)
-    draw = (lambda size: rng.choice(EXTREMES, size=size)) if extreme else (lambda size: rng.normal(size=size))
+    draw = values(rng, extreme)
     x = draw(xs).astype(dtype)
     y = upsample_nearest2d(x, scale)
     g = draw(y.shape).astype(dtype)
@@ -196,7 +190,7 @@ def test_nearest_matches_torch(dtype, xs, scale, extreme) -> None:
     # dx sums the copies' gradients (at most 3 per axis here) in some order: within 4 eps of
     # the sum of their magnitudes
     sum_abs = upsample_nearest2d_backward(np.abs(g), x, scale)
-    _check("dx", upsample_nearest2d_backward(g, x, scale), ref_dx, sum_abs, dtype, 4)
+    assert_within("dx", upsample_nearest2d_backward(g, x, scale), ref_dx, sum_abs, dtype, 4)
 
 
 BILINEAR = [((2, 3, 4, 5), (8, 10)), ((1, 2, 5, 3), (3, 7)), ((1, 1, 6, 4), (13, 2)), ((2, 2, 3, 3), (1, 1)),
@@ -210,7 +204,7 @@ BILINEAR = [((2, 3, 4, 5), (8, 10)), ((1, 2, 5, 3), (3, 7)), ((1, 1, 6, 4), (13,
 def test_bilinear_matches_torch(dtype, xs, size, align, extreme) -> None:
     torch = require("torch")
     rng = np.random.default_rng(6)
-    draw = (lambda shape: rng.choice(EXTREMES, size=shape)) if extreme else (lambda shape: rng.normal(size=shape))
+    draw = values(rng, extreme)
     x = draw(xs).astype(dtype)
     y = upsample_bilinear2d(x, size, align)
     g = draw(y.shape).astype(dtype)
@@ -219,6 +213,6 @@ def test_bilinear_matches_torch(dtype, xs, size, align, extreme) -> None:
     # PyTorch computes the coordinates and weights in the input's dtype, we in float64 rounded
     # once to it: the weights differ by up to an ulp or two, and every output is a weighted sum
     # of 4 terms (every input gradient of a few dozen): 8 eps of the sum of |weight * value|
-    _check("y", y, ref_y, upsample_bilinear2d(np.abs(x), size, align), dtype, 8)
+    assert_within("y", y, ref_y, upsample_bilinear2d(np.abs(x), size, align), dtype, 8)
     sum_abs = upsample_bilinear2d_backward(np.abs(g), x, size, align)
-    _check("dx", upsample_bilinear2d_backward(g, x, size, align), ref_dx, sum_abs, dtype, 8)
+    assert_within("dx", upsample_bilinear2d_backward(g, x, size, align), ref_dx, sum_abs, dtype, 8)

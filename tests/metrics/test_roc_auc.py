@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from snippets import roc_auc_score, roc_curve
+from tests.metrics import binary
+from tests.metrics.binary import assert_inputs_unchanged, check_bad_input, reference_cases
 from tests.reference import assert_matches, require
 
 EPS = np.finfo(np.float64).eps
@@ -95,14 +96,7 @@ def test_label_encodings_and_result_types() -> None:
 
 
 def test_inputs_are_not_modified() -> None:
-    y, s = np.array([1, 0, 1, 0, 1]), np.array([0.3, 0.9, 0.3, 0.1, 0.5])
-    y0, s0 = y.copy(), s.copy()
-    y.setflags(write=False)
-    s.setflags(write=False)
-    roc_curve(y, s)
-    roc_auc_score(y, s)
-    np.testing.assert_array_equal(y, y0)
-    np.testing.assert_array_equal(s, s0)
+    assert_inputs_unchanged(roc_curve, roc_auc_score)
 
 
 # ---------------------------------------------------------------- extremes
@@ -141,17 +135,9 @@ def test_integer_scores_rank_as_integers() -> None:
 
 
 # ---------------------------------------------------------------- properties
-@st.composite
-def labelled_scores(draw, max_size: int = 40, integers: bool = False):
+def labelled_scores(integers: bool = False):
     """1-D labels in {0, 1} with both classes present, and scores with frequent ties."""
-    n = draw(st.integers(0, max_size - 2))
-    y = np.concatenate([[0, 1], draw(arrays(np.int64, n, elements=st.integers(0, 1)))])
-    if integers:
-        elements = st.integers(-20, 20).map(float)
-    else:
-        elements = st.one_of(st.integers(-3, 3).map(float), st.floats(-1e6, 1e6, allow_nan=False))
-    scores = draw(arrays(np.float64, y.size, elements=elements))
-    return y, scores
+    return binary.labelled_scores(40, (0, 1), 1e6, integers)
 
 
 @given(labelled_scores())
@@ -220,32 +206,8 @@ FUNCTIONS = [roc_curve, roc_auc_score]
 
 
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=["roc_curve", "roc_auc_score"])
-def test_bad_shapes(fn) -> None:
-    with pytest.raises(ValueError, match=r"scores must have the same shape as y_true: y_true has shape \(3,\), scores has shape \(2,\)"):
-        fn([0, 1, 1], [0.2, 0.5])
-    with pytest.raises(ValueError, match=r"scores must have the same shape as y_true: y_true has shape \(2,\), scores has shape \(2, 1\)"):
-        fn([0, 1], [[0.2], [0.5]])
-    with pytest.raises(ValueError, match=r"y_true and scores must be non-empty 1-D arrays, got shapes \(2, 2\) and \(2, 2\)"):
-        fn([[0, 1], [1, 0]], [[0.1, 0.2], [0.3, 0.4]])
-    with pytest.raises(ValueError, match=r"non-empty 1-D arrays, got shapes \(0,\) and \(0,\)"):
-        fn([], [])
-    with pytest.raises(ValueError, match=r"non-empty 1-D arrays, got shapes \(\) and \(\)"):
-        fn(1, 0.5)
-
-
-@pytest.mark.parametrize("fn", FUNCTIONS, ids=["roc_curve", "roc_auc_score"])
-def test_bad_values(fn) -> None:
-    for bad in (np.nan, np.inf, -np.inf):
-        with pytest.raises(ValueError, match=rf"scores must be finite, found {bad} at index 1"):
-            fn([0, 1, 1], [0.2, bad, 0.4])
-    with pytest.raises(ValueError, match=r"scores must be finite, found inf"):
-        fn([0, 1], np.array([0.5, np.inf], dtype=np.float32))
-    with pytest.raises(ValueError, match=r"y_true must hold binary labels in \{0, 1\} or \{-1, 1\} .* found labels \[1 2\]"):
-        fn([1, 2, 2], [0.1, 0.2, 0.3])
-    with pytest.raises(ValueError, match=r"found labels \[0 1 2\]"):
-        fn([0, 1, 2], [0.1, 0.2, 0.3])
-    with pytest.raises(ValueError, match=r"y_true must hold class labels: .* found 0.5 at index \[1\]"):
-        fn([0.0, 0.5, 1.0], [0.1, 0.2, 0.3])
+def test_bad_input(fn) -> None:
+    check_bad_input(fn)  # shapes, non-finite scores, labels and types, shared with average_precision
     with pytest.raises(ValueError, match=r"y_true contains only the label 1: ROC needs both classes"):
         fn([1, 1, 1], [0.1, 0.2, 0.3])
     with pytest.raises(ValueError, match=r"y_true contains only the label 0: ROC needs both classes"):
@@ -254,39 +216,8 @@ def test_bad_values(fn) -> None:
         fn([False, False], [0.1, 0.2])
 
 
-@pytest.mark.parametrize("fn", FUNCTIONS, ids=["roc_curve", "roc_auc_score"])
-def test_bad_types(fn) -> None:
-    with pytest.raises(TypeError, match="scores must be numeric, got dtype <U1"):
-        fn([0, 1], ["a", "b"])
-    with pytest.raises(TypeError, match="scores must be real-valued, got complex dtype complex128"):
-        fn([0, 1], [0j, 1j])
-    with pytest.raises(TypeError, match="scores must be numeric, got dtype object"):
-        fn([0, 1], [None, 0.5])
-    with pytest.raises(TypeError, match=r"y_true must hold binary labels \(0/1, -1/1 or booleans\), got non-numeric dtype <U3"):
-        fn(["neg", "pos"], [0.1, 0.9])
-    with pytest.raises(TypeError, match="y_true must hold binary labels .* got complex dtype complex128"):
-        fn([0j, 1j], [0.1, 0.9])
-
-
 # ---------------------------------------------------------------- scikit-learn
-def reference_cases(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Binary labels in every accepted encoding with scores rich in ties, in several dtypes."""
-    rng = np.random.default_rng(seed)
-    cases = []
-    for i in range(300):
-        n = int(rng.integers(2, 400))
-        y01 = rng.integers(0, 2, size=n)
-        y01[rng.choice(n, size=2, replace=False)] = [0, 1]  # both classes somewhere
-        # informative scores, rounded to 0-2 decimals: many ties, which is where curves differ
-        raw = rng.normal(size=n) + rng.uniform(-1, 3) * y01
-        scores = np.round(raw * rng.choice([0.5, 3.0, 1e4]), int(rng.integers(0, 3)))
-        dtype = [np.float64, np.float32, np.int64][i % 3]
-        y = [y01, 2 * y01 - 1, y01.astype(bool), y01.astype(np.float64)][i % 4]
-        cases.append((y, scores.astype(dtype)))
-    return cases
-
-
-CASES = reference_cases()
+CASES = reference_cases(300, (2, 400), both_classes=True)
 
 
 def test_roc_curve_matches_sklearn() -> None:

@@ -4,7 +4,6 @@ bad input, exact arithmetic and PyTorch."""
 from __future__ import annotations
 
 import math
-from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from snippets import batch_norm, batch_norm_backward
+from tests.normalization.shared import exact_standardised, extreme_rows
 from tests.reference import DTYPES, EXTREMES, assert_matches, require, torch_forward_backward
 
 A = math.sqrt(1.5)  # 1 / sqrt(2/3): the inverse standard deviation of (1, 2, 3)
@@ -317,13 +317,7 @@ def exact_batch_norm(x, gamma, beta, g, eps):
         v = [Fraction(float(t)) for t in xc[k]]
         gg = [Fraction(float(t)) for t in gc[k]]
         n = len(v)
-        mean = sum(v) / n
-        centred = [t - mean for t in v]
-        s2 = sum(t * t for t in centred) / n + Fraction(eps)
-        with localcontext() as ctx:
-            ctx.prec = 40
-            s = Fraction((Decimal(s2.numerator) / Decimal(s2.denominator)).sqrt())
-        x_hat = [t / s for t in centred]
+        x_hat, s = exact_standardised(v, eps)
         gam, bet = Fraction(float(gamma[k])), Fraction(float(beta[k]))
         y[k] = [float(gam * t + bet) for t in x_hat]
         mg, mgx = sum(gg) / n, sum(a * b for a, b in zip(gg, x_hat)) / n
@@ -335,14 +329,9 @@ def exact_batch_norm(x, gamma, beta, g, eps):
 
 
 def extreme_batch(dtype, rng: np.random.Generator) -> np.ndarray:
-    """15 x 5: tiny noise on +-1e4 offsets, the EXTREMES, a constant channel, and +-1e4 spread."""
-    x = np.empty((len(EXTREMES), 5))
-    x[:, 0] = 1e4 + 1e-2 * rng.normal(size=len(EXTREMES))
-    x[:, 1] = -1e4 + rng.normal(size=len(EXTREMES))
-    x[:, 2] = EXTREMES
-    x[:, 3] = 5e3
-    x[:, 4] = 1e4 * rng.normal(size=len(EXTREMES))
-    return x.astype(dtype)
+    """15 x 5: tiny noise on +-1e4 offsets, the EXTREMES, a constant channel, and +-1e4 spread
+    (layer norm's extreme rows as channels)."""
+    return np.ascontiguousarray(extreme_rows(dtype, rng).T)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

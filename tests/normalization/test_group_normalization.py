@@ -12,8 +12,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from snippets import group_norm, group_norm_backward, layer_norm, layer_norm_backward
-from tests.normalization.test_layer_normalization import exact_layer_norm
-from tests.reference import DTYPES, EXTREMES, assert_matches, require, torch_forward_backward
+from tests.normalization.shared import (
+    assert_channels_match_exact,
+    assert_results_match,
+    extreme_groups,
+    torch_norm_with_affine,
+)
+from tests.reference import DTYPES, assert_matches, require
 
 TINY = 1e-300  # an eps that vanishes next to every variance below, so hand values are exact
 
@@ -186,16 +191,6 @@ def test_bad_shapes_and_types() -> None:
 
 
 # ---------------------------------------------------------------- exact arithmetic
-def extreme_groups(dtype, rng: np.random.Generator) -> np.ndarray:
-    """(5, 2, 15): per example, two channels = two groups of 15 values: tiny noise on +-1e4
-    offsets, the EXTREMES, a constant group and +-1e4 spread."""
-    d = len(EXTREMES)
-    rows = [1e4 + 1e-2 * rng.normal(size=d), -1e4 + rng.normal(size=d), EXTREMES, np.full(d, 5e3),
-            1e4 * rng.normal(size=d)]
-    x = np.stack([np.stack([rows[i], rows[(i + 2) % 5]]) for i in range(5)])
-    return x.astype(dtype)
-
-
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_matches_exact_arithmetic_at_extreme_offsets(dtype) -> None:
     # each (example, group) row is layer_norm's exact case with that channel's weight: within a
@@ -204,37 +199,14 @@ def test_matches_exact_arithmetic_at_extreme_offsets(dtype) -> None:
     x = extreme_groups(dtype, rng)
     w, b = rng.normal(size=2).astype(dtype), rng.normal(size=2).astype(dtype)
     g = rng.normal(size=x.shape).astype(dtype)
-    y, (dx, dw, db) = group_norm(x, 2, w, b), group_norm_backward(g, x, 2, w, b)
-    d = x.shape[2]
-    for c in range(2):  # with G = C each channel is its own group
-        ye, dxe, dwe, dbe = exact_layer_norm(x[:, c], np.full(d, w[c]), np.full(d, b[c]), g[:, c], 1e-5)
-        for i in range(x.shape[0]):
-            assert_matches(y[i, c], ye[i], dtype, scale=float(np.max(np.abs(ye[i]))))
-            assert_matches(dx[i, c], dxe[i], dtype, scale=float(np.max(np.abs(dxe[i]))))
-        # 75 terms of size |g x_hat| <= 4 |g| (dweight) and |g| (dbias)
-        assert_matches(dw[c], dwe.sum(), dtype, scale=4 * float(np.sum(np.abs(g[:, c]))))
-        assert_matches(db[c], dbe.sum(), dtype, scale=float(np.sum(np.abs(g[:, c]))))
+    # with G = C each channel is its own group; dweight and dbias sum 75 terms per channel
+    assert_channels_match_exact((group_norm(x, 2, w, b), *group_norm_backward(g, x, 2, w, b)), x, w, b, g, dtype)
 
 
 # ---------------------------------------------------------------- PyTorch
 def torch_group_norm(x, groups, w, b, g, eps=1e-5):
     torch = require("torch")
-    args, wrt = [x], [0]
-    for a in (w, b):
-        if a is not None:
-            wrt.append(len(args))
-            args.append(a)
-
-    def fn(*t):
-        it = iter(t[1:])
-        tw = next(it) if w is not None else None
-        tb = next(it) if b is not None else None
-        return torch.nn.functional.group_norm(t[0], groups, tw, tb, eps)
-
-    y, grads = torch_forward_backward(fn, args, g, wrt=wrt)
-    grads = iter(grads)
-    dx = next(grads)
-    return y, dx, (next(grads) if w is not None else None), (next(grads) if b is not None else None)
+    return torch_norm_with_affine(lambda t, tw, tb: torch.nn.functional.group_norm(t, groups, tw, tb, eps), x, w, b, g)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -253,11 +225,7 @@ def test_matches_torch(dtype, shape, groups, affine) -> None:
     # y, dx: O(1) values (|x_hat| <= 4, |w| <= 4); dweight and dbias sum N * prod(spatial) <= 40
     # terms of size |g x_hat| <= 4 * 4 and |g| <= 4, relative to the largest: up to 40 * 16
     n = shape[0] * int(np.prod(shape[2:]))
-    for name, a, r, scale in zip(("y", "dx", "dw", "db"), ours, ref, (16, 16, 16 * n, 4 * n)):
-        if r is None:
-            assert a is None, name
-        else:
-            assert_matches(a, r, dtype, scale=scale)
+    assert_results_match(ours, ref, dtype, (16, 16, 16 * n, 4 * n))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

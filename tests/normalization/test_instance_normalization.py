@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 from snippets import adain, adain_backward, group_norm, group_norm_backward, instance_norm, instance_norm_backward
-from tests.normalization.test_layer_normalization import exact_layer_norm
+from tests.normalization.shared import assert_channels_match_exact, assert_results_match, extreme_groups
 from tests.reference import DTYPES, EXTREMES, assert_matches, require, torch_forward_backward
 
 TINY = 1e-300  # an eps that vanishes next to every variance below, so hand values are exact
@@ -181,20 +181,10 @@ def test_bad_shapes_and_types() -> None:
 def test_matches_exact_arithmetic_at_extreme_offsets(dtype) -> None:
     # every (example, channel) row is layer_norm's exact case with the channel's weight
     rng = np.random.default_rng(5)
-    d = len(EXTREMES)
-    rows = [1e4 + 1e-2 * rng.normal(size=d), -1e4 + rng.normal(size=d), EXTREMES, np.full(d, 5e3),
-            1e4 * rng.normal(size=d)]
-    x = np.stack([np.stack([rows[i], rows[(i + 2) % 5]]) for i in range(5)]).astype(dtype)
+    x = extreme_groups(dtype, rng)
     w, b = rng.normal(size=2).astype(dtype), rng.normal(size=2).astype(dtype)
     g = rng.normal(size=x.shape).astype(dtype)
-    y, (dx, dw, db) = instance_norm(x, w, b), instance_norm_backward(g, x, w, b)
-    for c in range(2):
-        ye, dxe, dwe, dbe = exact_layer_norm(x[:, c], np.full(d, w[c]), np.full(d, b[c]), g[:, c], 1e-5)
-        for i in range(5):
-            assert_matches(y[i, c], ye[i], dtype, scale=float(np.max(np.abs(ye[i]))))
-            assert_matches(dx[i, c], dxe[i], dtype, scale=float(np.max(np.abs(dxe[i]))))
-        assert_matches(dw[c], dwe.sum(), dtype, scale=4 * float(np.sum(np.abs(g[:, c]))))
-        assert_matches(db[c], dbe.sum(), dtype, scale=float(np.sum(np.abs(g[:, c]))))
+    assert_channels_match_exact((instance_norm(x, w, b), *instance_norm_backward(g, x, w, b)), x, w, b, g, dtype)
 
 
 # ---------------------------------------------------------------- PyTorch
@@ -218,11 +208,7 @@ def test_instance_norm_matches_torch(dtype, shape, affine) -> None:
     # y, dx: |x_hat| <= 4 and |w| <= 4; dweight, dbias sum N * prod(spatial) <= 60 terms of size
     # |g x_hat| <= 16 and |g| <= 4, relative to the largest
     n = shape[0] * int(np.prod(shape[2:]))
-    for name, a, r, scale in zip(("y", "dx", "dw", "db"), ours, ref, (16, 16, 16 * n, 4 * n)):
-        if r is None:
-            assert a is None, name
-        else:
-            assert_matches(a, r, dtype, scale=scale)
+    assert_results_match(ours, ref, dtype, (16, 16, 16 * n, 4 * n))
 
 
 def torch_adain(content, style, g, eps=1e-5):

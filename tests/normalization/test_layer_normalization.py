@@ -4,8 +4,6 @@ arithmetic and PyTorch."""
 from __future__ import annotations
 
 import math
-from decimal import Decimal, localcontext
-from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -14,7 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 from snippets import batch_norm, layer_norm, layer_norm_backward
-from tests.reference import DTYPES, EXTREMES, assert_matches, require, torch_forward_backward
+from tests.normalization.shared import assert_results_match, exact_layer_norm, extreme_rows, torch_norm_with_affine
+from tests.reference import DTYPES, assert_matches, require
 
 A = math.sqrt(1.5)  # 1 / sqrt(2/3): the inverse standard deviation of (1, 2, 3)
 TINY = 1e-300  # an eps that vanishes next to every variance below, so hand values are exact
@@ -191,43 +190,6 @@ def test_bad_shapes_and_types() -> None:
 
 
 # ---------------------------------------------------------------- exact arithmetic
-def exact_layer_norm(x, w, b, g, eps):
-    """y, dx, dweight, dbias of (N, D) rows in rational arithmetic (the square root to 40 digits)."""
-    n, d = x.shape
-    y, dx = np.empty((n, d)), np.empty((n, d))
-    dw, db = [Fraction(0)] * d, [Fraction(0)] * d
-    W, B = [Fraction(float(t)) for t in w], [Fraction(float(t)) for t in b]
-    for i in range(n):
-        v, gg = [Fraction(float(t)) for t in x[i]], [Fraction(float(t)) for t in g[i]]
-        mean = sum(v) / d
-        c = [t - mean for t in v]
-        s2 = sum(t * t for t in c) / d + Fraction(eps)
-        with localcontext() as ctx:
-            ctx.prec = 40
-            s = Fraction((Decimal(s2.numerator) / Decimal(s2.denominator)).sqrt())
-        xh = [t / s for t in c]
-        gh = [a * bb for a, bb in zip(gg, W)]
-        mg, mgx = sum(gh) / d, sum(a * bb for a, bb in zip(gh, xh)) / d
-        y[i] = [float(a * t + bb) for a, t, bb in zip(W, xh, B)]
-        dx[i] = [float((a - mg - t * mgx) / s) for a, t in zip(gh, xh)]
-        dw = [acc + a * t for acc, a, t in zip(dw, gg, xh)]
-        db = [acc + a for acc, a in zip(db, gg)]
-    return y, dx, np.array([float(t) for t in dw]), np.array([float(t) for t in db])
-
-
-def extreme_rows(dtype, rng: np.random.Generator) -> np.ndarray:
-    """5 rows of 15: tiny noise on +-1e4 offsets, the EXTREMES, a constant row and +-1e4 spread."""
-    d = len(EXTREMES)
-    x = np.stack([
-        1e4 + 1e-2 * rng.normal(size=d),
-        -1e4 + rng.normal(size=d),
-        EXTREMES,
-        np.full(d, 5e3),
-        1e4 * rng.normal(size=d),
-    ])
-    return x.astype(dtype)
-
-
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_matches_exact_arithmetic_at_extreme_offsets(dtype) -> None:
     # the shifted two-pass statistics keep every digit the input has: even for 1e4 + 1e-2 noise
@@ -251,22 +213,7 @@ def test_matches_exact_arithmetic_at_extreme_offsets(dtype) -> None:
 # ---------------------------------------------------------------- PyTorch
 def torch_layer_norm(x, shape, w, b, g, eps=1e-5):
     torch = require("torch")
-    args, wrt = [x], [0]
-    for a in (w, b):
-        if a is not None:
-            wrt.append(len(args))
-            args.append(a)
-
-    def fn(*t):
-        it = iter(t[1:])
-        tw = next(it) if w is not None else None
-        tb = next(it) if b is not None else None
-        return torch.nn.functional.layer_norm(t[0], shape, tw, tb, eps)
-
-    y, grads = torch_forward_backward(fn, args, g, wrt=wrt)
-    grads = iter(grads)
-    dx = next(grads)
-    return y, dx, (next(grads) if w is not None else None), (next(grads) if b is not None else None)
+    return torch_norm_with_affine(lambda t, tw, tb: torch.nn.functional.layer_norm(t, shape, tw, tb, eps), x, w, b, g)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -282,11 +229,7 @@ def test_matches_torch(dtype, shape, norm, affine) -> None:
     ours = (layer_norm(x, norm, w, b), *layer_norm_backward(g, x, norm, w, b))
     # y, dx: O(1) values; dweight and dbias sum 8 or 6 terms of size |g| <= 4 (x_hat <= 4):
     # relative to the largest of them, up to 8 * 4
-    for name, a, r, scale in zip(("y", "dx", "dw", "db"), ours, ref, (4, 4, 32, 8)):
-        if r is None:
-            assert a is None, name
-        else:
-            assert_matches(a, r, dtype, scale=scale)
+    assert_results_match(ours, ref, dtype, (4, 4, 32, 8))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -107,11 +107,25 @@ def tokens(text: str, separator: re.Pattern[str]) -> list[str]:
     return [t for t in separator.split(text.lower()) if t]
 
 
+IDENTIFIER_PARTS = re.compile(r"[_.]+")
+
+
 def name_level(name: str, separator: re.Pattern[str]) -> int:
-    """1 for a one-word name, 2 for two words, ... capped at LEVELS; a Han character is half a word."""
+    """1 for a one-word name, 2 for two words, ... capped at LEVELS; a Han character is half a word,
+    and the parts of an identifier count as words ("tie_word_embeddings" is three, "F.one_hot" three)."""
     han = sum(len(run) for run in HAN.findall(name))
-    words = tokens(HAN.sub(" ", name), separator)
+    words = [part for word in tokens(HAN.sub(" ", name), separator) for part in IDENTIFIER_PARTS.split(word) if part]
     return min(LEVELS, max(1, math.ceil(len(words) + han / 2)))
+
+
+def joined(name: str, separator: re.Pattern[str]) -> str | None:
+    """A name of two or more Latin words run together ("rectified linear unit" -> "rectifiedlinearunit"),
+    as glossary.js adds it to a query of several words: the page with exactly that name gets one
+    more matching word. None for one word or a name with Chinese (the worker segments those)."""
+    words = tokens(name, separator)
+    if len(words) < 2 or HAN.search(name) or not all(WORD.match(w) for w in words):
+        return None
+    return "".join(words)
 
 
 def vocabulary(entries: Iterable[Mapping[str, object]], separator: re.Pattern[str]) -> set[str]:
@@ -163,11 +177,13 @@ def shares_prefix(a: str, b: str) -> bool:
 
 def split_groups(levels: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:
     """``(main, others)``: of a page's words that share a prefix ("批量规范化", "批量归一化"), only
-    the one of the shortest name stays in ``main`` (at the group's best level), so that a query
-    for the prefix (批量, another term's name) counts this page once."""
+    the one of the shortest name stays in ``main`` (at the group's best level; between equals, the
+    one the page names first), so that a query for the prefix (批量, another term's name) counts
+    this page once."""
     main: dict[str, int] = {}
     others: dict[str, int] = {}
-    for word, level in sorted(levels.items(), key=lambda item: (item[1], len(item[0]), item[0])):
+    order = {word: i for i, word in enumerate(levels)}  # names come in the page's order: title first
+    for word, level in sorted(levels.items(), key=lambda item: (item[1], len(item[0]), order[item[0]])):
         (others if any(shares_prefix(word, kept) for kept in main) else main)[word] = level
     return main, others
 
@@ -220,10 +236,20 @@ def search_fields(
         for word, level in misspelled.items():
             crowded = word in foreign or any(shares_prefix(word, kept) for kept in main)
             (others if crowded else main)[word] = level
-        extended = {word for word in own_words[location] if any(word != f and word.startswith(f) for f in foreign)}
+        # (a single letter, "r" of "P-R 曲线", extends nothing: nobody types it to mean that page)
+        extended = {
+            word for word in own_words[location] if any(len(f) > 1 and word != f and word.startswith(f) for f in foreign)
+        }
         own_runs = {run for name in [*names, *misspellings] for run in HAN.findall(name)}
+        # each multi-word name also run together, at its own level, outside the grouping above: it
+        # only answers a query of those very words (glossary.js adds the run-together form)
+        phrases: dict[str, int] = {}
+        for name in names:
+            phrase = joined(name, separator)
+            if phrase and phrase not in main and phrase not in others:
+                phrases[phrase] = min(phrases.get(phrase, LEVELS), name_level(name, separator))
         fields[location] = {
-            "names": markers(main, number, extended),
+            "names": " ".join(filter(None, [markers(main, number, extended), markers(phrases, number, set())])),
             "other_names": markers(others, number, extended),
             "stems": " ".join(sorted(stem for stem, run in cut.items() if run in own_runs)),
         }

@@ -135,3 +135,26 @@ def test_every_build_segments_chinese_as_the_first(tmp_path) -> None:
     fresh_segmenter()
     load()
     assert (list(jieba.cut(text)), jieba.dt.total) == (first, total)
+
+
+def test_identifier_names_count_their_parts_as_words() -> None:
+    level = lambda name: search.name_level(name, SEPARATOR)  # noqa: E731
+    assert [level("gradient_accumulation_steps"), level("F.one_hot"), level("tie_word_embeddings")] == [3, 3, 3]
+
+
+def test_a_single_letter_extends_nothing() -> None:
+    # "r" of "P-R 曲线" on another page must not cost "relu" a repetition
+    fields = fields_for({"a/": (["ReLU"], []), "b/": (["P-R curve"], []), "c/": (["GELU"], [])})
+    a, c = frequencies(fields["a/"]["names"]), frequencies(fields["c/"]["names"])
+    assert sum(a.values()) == sum(c.values())
+
+
+def test_a_multi_word_name_is_also_indexed_run_together_at_its_level() -> None:
+    assert search.joined("rectified linear unit", SEPARATOR) == "rectifiedlinearunit"
+    assert search.joined("one-by-one convolution", SEPARATOR) == "onebyoneconvolution"
+    assert search.joined("ReLU", SEPARATOR) is None and search.joined("S 型函数", SEPARATOR) is None
+    fields = fields_for({"a/": (["ReLU", "rectifier", "rectified linear unit"], []), "b/": (["PReLU", "parametric rectified linear unit"], [])})
+    a, b = frequencies(fields["a/"]["names"]), frequencies(fields["b/"]["names"])
+    (phrase,) = [m for m in a if m.startswith("rectifiedlinearunit_")]
+    assert a[phrase] == 2 * (search.LEVELS + 1 - 3)  # a three-word name's level
+    assert not any(m.startswith("rectifiedlinearunit_") for m in b)  # b's phrase starts otherwise

@@ -50,6 +50,11 @@
  * before) and followed by SENTINEL, a Han character no page contains, which lets the worker's cut
  * reach the run's last character ("训练集〇" -> "训练集*"). Both are optional terms of one query:
  * a page matching the whole word scores on both.
+ *
+ * Third, a query of several Latin words is also sent run together ("rectified linear unit" adds
+ * "rectifiedlinearunit"), an optional term that only the page with exactly that name indexes
+ * (site_tools/search.py, joined): among pages sharing the words (ReLU, PReLU, leaky ReLU), the
+ * one whose name the reader typed comes first.
  */
 (function () {
   "use strict";
@@ -57,10 +62,14 @@
   const BOUNDARY = /(?<=[A-Za-z0-9])(?=\p{Script=Han})|(?<=\p{Script=Han})(?=[A-Za-z0-9])/gu;
   const SENTINEL = "\u3007";  // 〇, Script=Han (the worker's run pattern), in no page's text
   const HAN_RUN = /(?<![+\-~^:\p{Script=Han}])\p{Script=Han}+(?![~^\p{Script=Han}])/gu;  // not in lunr syntax
+  const SEPARATOR = /[\s\-]+/;  // the index's separator, as far as Latin text goes (mkdocs.yml)
+  const LATIN_WORD = /^[a-z0-9_]+$/;
   const post = Worker.prototype.postMessage;
   Worker.prototype.postMessage = function (message, ...rest) {
     if (message && message.type === SEARCH_QUERY && typeof message.data === "string") {
-      const query = message.data.replace(BOUNDARY, " ").replace(HAN_RUN, run => `${run} ${run}${SENTINEL}`);
+      let query = message.data.replace(BOUNDARY, " ").replace(HAN_RUN, run => `${run} ${run}${SENTINEL}`);
+      const words = message.data.toLowerCase().split(SEPARATOR).filter(Boolean);
+      if (words.length > 1 && words.every(word => LATIN_WORD.test(word))) query += " " + words.join("");
       message = Object.assign({}, message, { data: query });
     }
     return post.call(this, message, ...rest);

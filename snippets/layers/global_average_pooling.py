@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from snippets._validate import as_grad_out, propagates_nonfinite
+from snippets._validate import as_float_array, as_grad_out, propagates_nonfinite
 from snippets.layers.convolution import _check_image, _pair
 
 __all__ = [
@@ -41,14 +41,18 @@ def _bins(in_size: int, out_size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _adaptive_setup(x: ArrayLike, output_size: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Checked x, the row and column membership matrices and the cell areas (H_out, W_out)."""
-    x = _check_spatial(x)
+    """Checked x (N, C, H, W) or, as PyTorch allows, one unbatched (C, H, W); the row and column
+    membership matrices and the cell areas (H_out, W_out)."""
+    x = as_float_array(x, "x")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"x must have shape (N, C, H, W) or (C, H, W), got shape {x.shape}")
+    x = _check_spatial(x[None])[0] if x.ndim == 3 else _check_spatial(x)
     # None keeps that dimension's input size, as in PyTorch
     if isinstance(output_size, (tuple, list)) and len(output_size) == 2:
-        output_size = tuple(n if s is None else s for s, n in zip(output_size, x.shape[2:]))
+        output_size = tuple(n if s is None else s for s, n in zip(output_size, x.shape[-2:]))
     h_out, w_out = _pair(output_size, "output_size", 1)
-    rows, row_len = _bins(x.shape[2], h_out)
-    cols, col_len = _bins(x.shape[3], w_out)
+    rows, row_len = _bins(x.shape[-2], h_out)
+    cols, col_len = _bins(x.shape[-1], w_out)
     return x, rows, cols, np.outer(row_len, col_len).astype(x.dtype)
 # --8<-- [end:adaptive_bins]
 
@@ -64,14 +68,15 @@ def adaptive_avg_pool2d(x: ArrayLike, output_size: int | tuple[int | None, int |
 
     Parameters
     ----------
-    x : array_like, shape (N, C, H, W)
-        Feature maps with H, W >= 1 (float32 stays float32; other real input is computed in float64).
+    x : array_like, shape (N, C, H, W) or (C, H, W)
+        Feature maps with H, W >= 1 (float32 stays float32; other real input is computed in float64);
+        a 3-d array is one unbatched sample, as PyTorch allows.
     output_size : int or (int or None, int or None)
         H_out and W_out (>= 1); None keeps the input's size along that axis.
 
     Returns
     -------
-    ndarray, shape (N, C, H_out, W_out)
+    ndarray, shape (N, C, H_out, W_out) or (C, H_out, W_out)
         The mean of each cell. H_out may exceed H: cells then repeat input pixels.
 
     Examples
@@ -89,9 +94,9 @@ def adaptive_avg_pool2d(x: ArrayLike, output_size: int | tuple[int | None, int |
     zero = x.dtype.type(0)
     # sum each column cell: (N, C, H, W_out); selected, not multiplied by the 0/1 membership, so an
     # inf or NaN stays in its own cells (0 * inf would be NaN in every cell)
-    t = np.where(cols, x[:, :, :, None, :], zero).sum(axis=-1)
+    t = np.where(cols, x[..., :, None, :], zero).sum(axis=-1)
     # then each row cell: (N, C, H_out, W_out), and divide by the cell's area
-    s = np.where(rows[:, :, None], t[:, :, None, :, :], zero).sum(axis=3)
+    s = np.where(rows[:, :, None], t[..., None, :, :], zero).sum(axis=-2)
     return s / area
 # --8<-- [end:adaptive_avg_pool2d]
 
@@ -105,14 +110,14 @@ def adaptive_avg_pool2d_backward(
 
     Parameters
     ----------
-    grad_out : array_like, shape (N, C, H_out, W_out)
+    grad_out : array_like, shape (N, C, H_out, W_out) or (C, H_out, W_out)
         Upstream gradient dL/dy.
     x, output_size
         The forward arguments.
 
     Returns
     -------
-    ndarray, shape (N, C, H, W)
+    ndarray, the shape of x
         Every cell's gradient divided by its area and shared by its pixels; a pixel in two
         overlapping cells receives both shares.
 
@@ -124,14 +129,14 @@ def adaptive_avg_pool2d_backward(
     array([[[[1., 3., 2.]]]])
     """
     x, rows, cols, area = _adaptive_setup(x, output_size)
-    g = as_grad_out(grad_out, (*x.shape[:2], *area.shape), x.dtype)
+    g = as_grad_out(grad_out, (*x.shape[:-2], *area.shape), x.dtype)
     zero = x.dtype.type(0)
     # each cell's gradient per pixel of the cell
     share = g / area
     # back through the row cells: (N, C, H, W_out), summing over the cells that contain a row
-    t = np.where(rows[:, :, None], share[:, :, :, None, :], zero).sum(axis=2)
+    t = np.where(rows[:, :, None], share[..., :, None, :], zero).sum(axis=-3)
     # and through the column cells: (N, C, H, W)
-    return np.where(cols, t[..., None], zero).sum(axis=3)
+    return np.where(cols, t[..., None], zero).sum(axis=-2)
 # --8<-- [end:adaptive_avg_pool2d_backward]
 
 

@@ -122,8 +122,10 @@ def test_empty_batch_and_empty_maps() -> None:
 # ---------------------------------------------------------------- bad input
 def test_bad_input() -> None:
     x = np.ones((1, 2, 4, 4))
+    with pytest.raises(ValueError, match=r"x must have shape \(N, C, H, W\) or \(C, H, W\), got shape \(4, 4\)"):
+        adaptive_avg_pool2d(np.ones((4, 4)), 2)
     with pytest.raises(ValueError, match=r"x must have shape \(N, C, H, W\), got shape \(2, 4, 4\)"):
-        adaptive_avg_pool2d(np.ones((2, 4, 4)), 2)
+        global_avg_pool2d(np.ones((2, 4, 4)))  # an unbatched map is adaptive_avg_pool2d's only
     with pytest.raises(ValueError, match=r"output_size must be >= 1 in both directions, got \(0, 2\)"):
         adaptive_avg_pool2d(x, (0, 2))
     with pytest.raises(TypeError, match=r"output_size must be an int or a pair of ints \(height, width\), got 1.5"):
@@ -172,3 +174,21 @@ def test_matches_torch(dtype, xs, size, extreme) -> None:
         np.testing.assert_array_less(np.abs(global_avg_pool2d(x) - ref_g), (k + 1) * eps * np.abs(x).mean(axis=(2, 3)) + 2 * tiny)
         np.testing.assert_array_less(np.abs(global_avg_pool2d_backward(g[:, :, 0, 0], x) - ref_gdx),
                                      eps * np.abs(ref_gdx) + 2 * tiny)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_unbatched_map_works_as_in_pytorch(dtype) -> None:
+    # F.adaptive_avg_pool2d accepts (C, H, W) as one sample; so does ours, with the same numbers as
+    # the batched call on x[None] (checked against torch elsewhere), and its gradient likewise
+    torch = require("torch")
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(3, 7, 5)).astype(dtype)
+    g = rng.normal(size=(3, 3, 2)).astype(dtype)
+    t = torch.tensor(x, requires_grad=True)
+    out = torch.nn.functional.adaptive_avg_pool2d(t, (3, 2))
+    out.backward(torch.tensor(g))
+    np.testing.assert_array_equal(adaptive_avg_pool2d(x, (3, 2)), adaptive_avg_pool2d(x[None], (3, 2))[0])
+    np.testing.assert_allclose(adaptive_avg_pool2d(x, (3, 2)), out.detach().numpy(), rtol=8 * np.finfo(dtype).eps)
+    np.testing.assert_allclose(adaptive_avg_pool2d_backward(g, x, (3, 2)), t.grad.numpy(), rtol=8 * np.finfo(dtype).eps)
+    with pytest.raises(ValueError, match=r"x must have shape \(N, C, H, W\) or \(C, H, W\)"):
+        adaptive_avg_pool2d(np.zeros((4, 4)), 2)

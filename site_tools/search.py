@@ -118,14 +118,19 @@ def name_level(name: str, separator: re.Pattern[str]) -> int:
     return min(LEVELS, max(1, math.ceil(len(words) + han / 2)))
 
 
+PHRASE = "00"  # starts every run-together name: no typed word begins so, so only glossary.js's term reaches it
+
+
 def joined(name: str, separator: re.Pattern[str]) -> str | None:
-    """A name of two or more Latin words run together ("rectified linear unit" -> "rectifiedlinearunit"),
-    as glossary.js adds it to a query of several words: the page with exactly that name gets one
-    more matching word. None for one word or a name with Chinese (the worker segments those)."""
+    """A Latin name run together behind PHRASE ("rectified linear unit" -> "00rectifiedlinearunit",
+    "MI" -> "00mi"), as glossary.js adds it to a query, once exactly and once as a prefix: the page
+    whose name was typed gets the most, one whose name starts with it ("gradient accumulation" for
+    "gradient") a little, and no typed word reaches these markers (nothing starts with "00"). None
+    for a name with Chinese (the worker segments those)."""
     words = tokens(name, separator)
-    if len(words) < 2 or HAN.search(name) or not all(WORD.match(w) for w in words):
+    if not words or HAN.search(name) or not all(WORD.match(w) for w in words):
         return None
-    return "".join(words)
+    return PHRASE + "".join(words)
 
 
 def vocabulary(entries: Iterable[Mapping[str, object]], separator: re.Pattern[str]) -> set[str]:
@@ -241,13 +246,9 @@ def search_fields(
             word for word in own_words[location] if any(len(f) > 1 and word != f and word.startswith(f) for f in foreign)
         }
         own_runs = {run for name in [*names, *misspellings] for run in HAN.findall(name)}
-        # each multi-word name also run together, at its own level, outside the grouping above: it
-        # only answers a query of those very words (glossary.js adds the run-together form)
-        phrases: dict[str, int] = {}
-        for name in names:
-            phrase = joined(name, separator)
-            if phrase and phrase not in main and phrase not in others:
-                phrases[phrase] = min(phrases.get(phrase, LEVELS), name_level(name, separator))
+        # each Latin name also run together, outside the grouping above: it only answers a query
+        # of those very words (glossary.js adds the run-together form), so it weighs as a one-word name
+        phrases = {phrase: 1 for phrase in filter(None, (joined(name, separator) for name in [*names, *misspellings]))}
         fields[location] = {
             "names": " ".join(filter(None, [markers(main, number, extended), markers(phrases, number, set())])),
             "other_names": markers(others, number, extended),

@@ -149,12 +149,12 @@ def test_a_single_letter_extends_nothing() -> None:
     assert sum(a.values()) == sum(c.values())
 
 
-def test_a_multi_word_name_is_also_indexed_run_together_at_its_level() -> None:
-    assert search.joined("rectified linear unit", SEPARATOR) == "rectifiedlinearunit"
-    assert search.joined("one-by-one convolution", SEPARATOR) == "onebyoneconvolution"
-    assert search.joined("ReLU", SEPARATOR) is None and search.joined("S 型函数", SEPARATOR) is None
+def test_a_latin_name_is_also_indexed_run_together() -> None:
+    assert search.joined("rectified linear unit", SEPARATOR) == "00rectifiedlinearunit"
+    assert search.joined("one-by-one convolution", SEPARATOR) == "00onebyoneconvolution"
+    assert search.joined("ReLU", SEPARATOR) == "00relu" and search.joined("S 型函数", SEPARATOR) is None
     fields = fields_for({"a/": (["ReLU", "rectifier", "rectified linear unit"], []), "b/": (["PReLU", "parametric rectified linear unit"], [])})
     a, b = frequencies(fields["a/"]["names"]), frequencies(fields["b/"]["names"])
-    (phrase,) = [m for m in a if m.startswith("rectifiedlinearunit_")]
-    assert a[phrase] == 2 * (search.LEVELS + 1 - 3)  # a three-word name's level
-    assert not any(m.startswith("rectifiedlinearunit_") for m in b)  # b's phrase starts otherwise
+    (phrase,) = [m for m in a if m.startswith("00rectifiedlinearunit_")]
+    assert a[phrase] == 2 * search.LEVELS  # typed in full, a name is as strong as a one-word name
+    assert not any(m.startswith("00rectifiedlinearunit_") for m in b)  # b's phrase starts otherwise

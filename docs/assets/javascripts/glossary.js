@@ -51,10 +51,10 @@
  * reach the run's last character ("训练集〇" -> "训练集*"). Both are optional terms of one query:
  * a page matching the whole word scores on both.
  *
- * Third, a query of several Latin words is also sent run together ("rectified linear unit" adds
- * "rectifiedlinearunit"), an optional term that only the page with exactly that name indexes
- * (site_tools/search.py, joined): among pages sharing the words (ReLU, PReLU, leaky ReLU), the
- * one whose name the reader typed comes first.
+ * Third, a query of Latin words is also sent run together behind "00" ("rectified linear unit"
+ * adds "00rectifiedlinearunit"), exactly ("^1": Material's worker then adds no "*") and, for
+ * several words, also as a prefix. Only names are indexed that way (site_tools/search.py, joined): among pages sharing the
+ * words (ReLU, PReLU, leaky ReLU; MI and mixup), the one whose name the reader typed comes first.
  */
 (function () {
   "use strict";
@@ -64,12 +64,22 @@
   const HAN_RUN = /(?<![+\-~^:\p{Script=Han}])\p{Script=Han}+(?![~^\p{Script=Han}])/gu;  // not in lunr syntax
   const SEPARATOR = /[\s\-]+/;  // the index's separator, as far as Latin text goes (mkdocs.yml)
   const LATIN_WORD = /^[a-z0-9_]+$/;
+  const PHRASE = "00";  // site_tools/search.py PHRASE: only this term reaches a run-together name
+  const EXACT = 5;  // the weight of a name typed in full, against 1 for each word of it
   const post = Worker.prototype.postMessage;
   Worker.prototype.postMessage = function (message, ...rest) {
     if (message && message.type === SEARCH_QUERY && typeof message.data === "string") {
       let query = message.data.replace(BOUNDARY, " ").replace(HAN_RUN, run => `${run} ${run}${SENTINEL}`);
+      // a lone letter ("K" of "K 折", "P-R") stands for itself, not for every word it starts: only
+      // the names' markers "<letter>_<page>" (site_tools/search.py); the worker adds no * after ^1
+      query = query.split(/(\s+)/).map(word => /^[A-Za-z]$/.test(word) ? `${word.toLowerCase()}_*^1` : word).join("");
       const words = message.data.toLowerCase().split(SEPARATOR).filter(Boolean);
-      if (words.length > 1 && words.every(word => LATIN_WORD.test(word))) query += " " + words.join("");
+      if (words.length && words.every(word => LATIN_WORD.test(word))) {
+        // the whole name exactly ("_" ends a marker's word), weighted above any single word; several
+        // words also as a prefix ("depthwise conv"), one word not ("sigmoid" would reach "sigmoid ...")
+        const phrase = PHRASE + words.join("");
+        query += ` ${phrase}_*^${EXACT}` + (words.length > 1 ? ` ${phrase}` : "");
+      }
       message = Object.assign({}, message, { data: query });
     }
     return post.call(this, message, ...rest);

@@ -252,7 +252,6 @@ ZH_QUERIES = [
     ("类别不平衡", "class-imbalance"),
     ("上采样", "upsampling"),
     ("全局平均池化", "global-average-pooling"),
-    ("指数线性", "elu"),
     ("门控线性", "glu"),
     ("校准误差", "expected-calibration-error"),
     ("交叉注意力", "cross-attention"),

@@ -177,7 +177,10 @@ def a_to_z(terms: dict[str, Term], from_page: str, lang: str = "en") -> str:
     out = [" · ".join(f"[{letter}](#{'other' if letter == '#' else letter.lower()})" for letter in letters), ""]
     for letter in letters:
         anchor = "other" if letter == "#" else letter.lower()
-        out += [f"## {letter} {{#{anchor}}}", "", _columns(lang, family=True)]
+        # "\#": a bare "#" would be read as the heading's closing sequence, leaving it empty (and its
+        # table-of-contents link without a name)
+        label = "\\#" if letter == "#" else letter
+        out += [f"## {label} {{#{anchor}}}", "", _columns(lang, family=True)]
         out += [_row(t, from_page, lang=lang) for t in sorted(by_letter[letter], key=_order(lang))]
         out.append("")
     return "\n".join(out)

@@ -121,16 +121,27 @@ def name_level(name: str, separator: re.Pattern[str]) -> int:
 PHRASE = "00"  # starts every run-together name: no typed word begins so, so only glossary.js's term reaches it
 
 
+PHRASE_CHARS = re.compile(r"[a-z0-9_\u4e00-\u9fff]+")  # glossary.js PHRASE_CHARS
+
+
 def joined(name: str, separator: re.Pattern[str]) -> str | None:
-    """A Latin name run together behind PHRASE ("rectified linear unit" -> "00rectifiedlinearunit",
-    "MI" -> "00mi"), as glossary.js adds it to a query, once exactly and once as a prefix: the page
-    whose name was typed gets the most, one whose name starts with it ("gradient accumulation" for
-    "gradient") a little, and no typed word reaches these markers (nothing starts with "00"). None
-    for a name with Chinese (the worker segments those)."""
+    """A name run together behind PHRASE ("rectified linear unit" -> "00rectifiedlinearunit",
+    "MI" -> "00mi"), as glossary.js adds it to a query: exactly, and for several Latin words also as
+    a prefix. The page whose name was typed gets the most, one whose name starts with it ("gradient
+    accumulation" for "gradient") a little, and no typed word reaches these markers (nothing starts
+    with "00"). A Chinese character is written as "x" and its code point, so that the marker stays
+    one ASCII word the worker does not segment ("P-R 曲线" -> "00prx66f2x7ebf"); a name with Chinese
+    gets a marker only if it has nothing but letters, digits and Chinese characters between its
+    separators, as glossary.js checks the query."""
     words = tokens(name, separator)
-    if not words or HAN.search(name) or not all(WORD.match(w) for w in words):
+    if not words or not all(WORD.match(w) for w in words):
         return None
-    return PHRASE + "".join(words)
+    run = "".join(words)
+    if HAN.search(run) is None:
+        return PHRASE + run
+    if not PHRASE_CHARS.fullmatch(run):
+        return None
+    return PHRASE + HAN.sub(lambda m: "".join(f"x{ord(ch):04x}" for ch in m.group()), run)
 
 
 def vocabulary(entries: Iterable[Mapping[str, object]], separator: re.Pattern[str]) -> set[str]:
@@ -246,8 +257,8 @@ def search_fields(
             word for word in own_words[location] if any(len(f) > 1 and word != f and word.startswith(f) for f in foreign)
         }
         own_runs = {run for name in [*names, *misspellings] for run in HAN.findall(name)}
-        # each Latin name also run together, outside the grouping above: it only answers a query
-        # of those very words (glossary.js adds the run-together form), so it weighs as a one-word name
+        # each name also run together, outside the grouping above: it only answers a query of those
+        # very words (glossary.js adds the run-together form), so it weighs as a one-word name
         phrases = {phrase: 1 for phrase in filter(None, (joined(name, separator) for name in [*names, *misspellings]))}
         fields[location] = {
             "names": " ".join(filter(None, [markers(main, number, extended), markers(phrases, number, set())])),

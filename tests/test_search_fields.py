@@ -152,9 +152,29 @@ def test_a_single_letter_extends_nothing() -> None:
 def test_a_latin_name_is_also_indexed_run_together() -> None:
     assert search.joined("rectified linear unit", SEPARATOR) == "00rectifiedlinearunit"
     assert search.joined("one-by-one convolution", SEPARATOR) == "00onebyoneconvolution"
-    assert search.joined("ReLU", SEPARATOR) == "00relu" and search.joined("S 型函数", SEPARATOR) is None
+    assert search.joined("ReLU", SEPARATOR) == "00relu"
     fields = fields_for({"a/": (["ReLU", "rectifier", "rectified linear unit"], []), "b/": (["PReLU", "parametric rectified linear unit"], [])})
     a, b = frequencies(fields["a/"]["names"]), frequencies(fields["b/"]["names"])
     (phrase,) = [m for m in a if m.startswith("00rectifiedlinearunit_")]
     assert a[phrase] == 2 * search.LEVELS  # typed in full, a name is as strong as a one-word name
     assert not any(m.startswith("00rectifiedlinearunit_") for m in b)  # b's phrase starts otherwise
+
+
+def test_a_name_with_chinese_is_run_together_with_its_characters_as_code_points() -> None:
+    # one ASCII word the worker does not segment; U+66F2 曲, U+7EBF 线
+    assert search.joined("P-R 曲线", SEPARATOR) == "00prx66f2x7ebf"
+    assert search.joined("P-R曲线", SEPARATOR) == "00prx66f2x7ebf"  # as glued queries are typed
+    assert search.joined("精确率-召回率曲线", SEPARATOR) == "00" + "".join(f"x{ord(c):04x}" for c in "精确率召回率曲线")
+    assert search.joined("S 型函数", SEPARATOR) == "00sx578bx51fdx6570"
+    # anything but letters, digits and Chinese between the separators: no marker (the query gets none)
+    assert search.joined("ℓ1 正则化", SEPARATOR) is None and search.joined("F.one_hot 编码", SEPARATOR) is None
+
+
+def test_glossary_js_runs_a_query_together_as_the_index_does() -> None:
+    """glossary.js rebuilds the marker from the typed query; its separator and character class are
+    the index's (a browser test types every name; this names the constant that drifted)."""
+    js = (ROOT / "docs" / "assets" / "javascripts" / "glossary.js").read_text(encoding="utf-8")
+    constant = lambda name: re.search(rf"const {name} = /(.+?)/[gu]*;", js).group(1)  # noqa: E731
+    assert constant("SEPARATOR") == SEPARATOR.pattern
+    assert constant("PHRASE_CHARS") == "^" + search.PHRASE_CHARS.pattern + "$"
+    assert f'const PHRASE = "{search.PHRASE}"' in js

@@ -51,10 +51,12 @@
  * reach the run's last character ("训练集〇" -> "训练集*"). Both are optional terms of one query:
  * a page matching the whole word scores on both.
  *
- * Third, a query of Latin words is also sent run together behind "00" ("rectified linear unit"
- * adds "00rectifiedlinearunit"), exactly ("^1": Material's worker then adds no "*") and, for
- * several words, also as a prefix. Only names are indexed that way (site_tools/search.py, joined): among pages sharing the
- * words (ReLU, PReLU, leaky ReLU; MI and mixup), the one whose name the reader typed comes first.
+ * Third, the query is also sent run together behind "00" ("rectified linear unit" adds
+ * "00rectifiedlinearunit"), exactly ("^5": Material's worker then adds no "*") and, for several
+ * Latin words, also as a prefix. A Chinese character is written as "x" and its code point ("P-R 曲线"
+ * adds "00prx66f2x7ebf"), so the worker takes it as one word. Only names are indexed that way
+ * (site_tools/search.py, joined): among pages sharing the words (ReLU, PReLU, leaky ReLU; MI and
+ * mixup; 精确率, 召回率 and 精确率-召回率曲线), the one whose name the reader typed comes first.
  */
 (function () {
   "use strict";
@@ -62,8 +64,9 @@
   const BOUNDARY = /(?<=[A-Za-z0-9])(?=\p{Script=Han})|(?<=\p{Script=Han})(?=[A-Za-z0-9])/gu;
   const SENTINEL = "\u3007";  // 〇, Script=Han (the worker's run pattern), in no page's text
   const HAN_RUN = /(?<![+\-~^:\p{Script=Han}])\p{Script=Han}+(?![~^\p{Script=Han}])/gu;  // not in lunr syntax
-  const SEPARATOR = /[\s\-]+/;  // the index's separator, as far as Latin text goes (mkdocs.yml)
-  const LATIN_WORD = /^[a-z0-9_]+$/;
+  const SEPARATOR = /[\s\u200b\u3000\-、。，．？！；]+/;  // the index's separator (mkdocs.yml)
+  const PHRASE_CHARS = /^[a-z0-9_\u4e00-\u9fff]+$/;  // site_tools/search.py PHRASE_CHARS
+  const HAN_CHAR = /[\u4e00-\u9fff]/g;
   const PHRASE = "00";  // site_tools/search.py PHRASE: only this term reaches a run-together name
   const EXACT = 5;  // the weight of a name typed in full, against 1 for each word of it
   const post = Worker.prototype.postMessage;
@@ -74,11 +77,14 @@
       // the names' markers "<letter>_<page>" (site_tools/search.py); the worker adds no * after ^1
       query = query.split(/(\s+)/).map(word => /^[A-Za-z]$/.test(word) ? `${word.toLowerCase()}_*^1` : word).join("");
       const words = message.data.toLowerCase().split(SEPARATOR).filter(Boolean);
-      if (words.length && words.every(word => LATIN_WORD.test(word))) {
+      const run = words.join("");
+      if (PHRASE_CHARS.test(run)) {
         // the whole name exactly ("_" ends a marker's word), weighted above any single word; several
-        // words also as a prefix ("depthwise conv"), one word not ("sigmoid" would reach "sigmoid ...")
-        const phrase = PHRASE + words.join("");
-        query += ` ${phrase}_*^${EXACT}` + (words.length > 1 ? ` ${phrase}` : "");
+        // Latin words also as a prefix ("depthwise conv"), one word not ("sigmoid" would reach
+        // "sigmoid ..."), Chinese not (the worker already looks up the start of a Chinese run)
+        const phrase = PHRASE + run.replace(HAN_CHAR, ch => "x" + ch.codePointAt(0).toString(16).padStart(4, "0"));
+        const latin = phrase === PHRASE + run;
+        query += ` ${phrase}_*^${EXACT}` + (latin && words.length > 1 ? ` ${phrase}` : "");
       }
       message = Object.assign({}, message, { data: query });
     }

@@ -215,7 +215,12 @@ def add_copies(project: Path, n: int, folder: str = "bench") -> None:
 
 
 def remove_term_pages(project: Path) -> None:
-    for page in term_pages(project / "docs"):
+    """Every term page and its translations (a Chinese page left alone would be built, and its
+    blocks run, as a page of its own)."""
+    docs = project / "docs"
+    for page in term_pages(docs):
+        for twin in page.parent.glob(f"{page.stem}.*.md"):
+            twin.unlink()
         page.unlink()
 
 

@@ -12,7 +12,8 @@ whenever its name is part of theirs:
 
 So each term page gets three extra fields (see ``FIELDS``):
 
-- ``names``: for every word of every name, one *marker*: the word plus ``_<page number>``. A
+- ``names``: for every word of every name, one *marker*: the word plus ``_<page tag>`` (the page's
+  number written in letters, see ``page_tag``). A
   query word that starts a name word also starts its marker, and every marker belongs to one
   page, so all markers have the same idf; what differs is the frequency, which says how short the
   name is (``LEVELS`` for a one-word name, one less per extra word; a Han character counts as
@@ -38,21 +39,25 @@ LEVELS = 4
 # (a heading with it drops its whole section). Every indexed word costs each reader time: the
 # search worker builds its index in the browser after every page load, and at 369 term pages that
 # took 0.7 s of a 2-core machine for 1.8 MB of text (lunr's Builder.add alone 0.24 s, in
-# proportion to the words). What a term page keeps: its names and definition (the top), Intuition
-# and Pitfalls, the sections that say in words what a term does and where it goes wrong. Left out:
+# proportion to the words). What a term page keeps: its names and definition (the top) and
+# Intuition, the section that says in words what a term does. Left out:
 # - code listings and printed output (<pre>, with the listing's file name): half of the text; a
 #   function's name is still found where the prose mentions it;
 # - formulas as MathML (run-together symbols such as "dσdx=σ(x)(1−σ(x))");
 # - whole sections whose words nobody searches a glossary for, and whose headings are the same on
 #   every page: Formulas (glue between formulas, "so for an upstream gradient of shape ..."),
 #   Implementation (a few sentences between listings), Worked example, Live check, Related terms
-#   (other pages' summaries, which made a page a hit for its neighbours' names) and References
-#   (authors and paper titles).
+#   (other pages' summaries, which made a page a hit for its neighbours' names), References
+#   (authors and paper titles) and Pitfalls. Pitfalls was kept until 131 terms: it was 43 % of the
+#   indexed text, and at 431 term pages the first query after a page load took 0.51 s (goal 0.3 s);
+#   no query of the two browser suites needed it (each term's names carry what a reader types);
+# - the A-Z pages (front matter ``search: exclude``): every name again, 7 % of the words, and a
+#   result that only lists the page the reader wanted.
 # Around generated Markdown: SEARCH_EXCLUDED_OPEN/CLOSE (md_in_html), SEARCH_EXCLUDED_HEADING.
 SEARCH_EXCLUDED_OPEN = '<div data-search-exclude markdown="1">\n'
 SEARCH_EXCLUDED_CLOSE = "\n</div>"
 SEARCH_EXCLUDED_HEADING = "{: data-search-exclude }"  # attr_list, after a heading's text
-UNSEARCHED_SECTIONS = ("formulas", "implementation", "worked-example", "live-check", "related-terms", "references")
+UNSEARCHED_SECTIONS = ("formulas", "implementation", "worked-example", "live-check", "pitfalls", "related-terms", "references")
 _UNSEARCHED = re.compile(
     r'<(pre|math)\b|<(span)(?= class="filename")|<(h2)(?= id="(?:%s)")' % "|".join(UNSEARCHED_SECTIONS)
 )
@@ -118,19 +123,36 @@ def name_level(name: str, separator: re.Pattern[str]) -> int:
     return min(LEVELS, max(1, math.ceil(len(words) + han / 2)))
 
 
-PHRASE = "00"  # starts every run-together name: no typed word begins so, so only glossary.js's term reaches it
+PHRASE = "qxz"  # starts every run-together name: no typed word begins so, so only glossary.js's term reaches it
+DIGIT_LETTERS = "abcdefghijklmnop"  # 0-9 (a page's number) and the hex digits a-f (a code point), as letters
+
+
+def page_tag(number: int) -> str:
+    """A page's number in letters (12 -> "bc"). No marker may add digits to the index: lunr's token
+    set, which every query word is looked up in, merges states by a key that writes each edge's
+    label next to its target's numeric id with nothing between them, so an edge labelled with a
+    digit can make two different states look alike. With page numbers as digits ("method_81",
+    "method_86", ...) thousands of such edges appeared, and at 131 terms the set held words that
+    were never indexed ("method_8116": every query starting "method" failed with an error) and
+    lacked words that were (tests/browser/test_search.py, test_the_worker_finds_every_indexed_word)."""
+    return "".join(DIGIT_LETTERS[int(digit)] for digit in str(number))
+
+
+def han_letters(run: str) -> str:
+    """Each Chinese character as "x" and its code point in DIGIT_LETTERS ("曲" U+66F2 -> "xggpc")."""
+    return "".join("x" + "".join(DIGIT_LETTERS[int(h, 16)] for h in f"{ord(ch):04x}") for ch in run)
 
 
 PHRASE_CHARS = re.compile(r"[a-z0-9_\u4e00-\u9fff]+")  # glossary.js PHRASE_CHARS
 
 
 def joined(name: str, separator: re.Pattern[str]) -> str | None:
-    """A name run together behind PHRASE ("rectified linear unit" -> "00rectifiedlinearunit",
-    "MI" -> "00mi"), as glossary.js adds it to a query: exactly, and for several Latin words also as
+    """A name run together behind PHRASE ("rectified linear unit" -> "qxzrectifiedlinearunit",
+    "MI" -> "qxzmi"), as glossary.js adds it to a query: exactly, and for several Latin words also as
     a prefix. The page whose name was typed gets the most, one whose name starts with it ("gradient
     accumulation" for "gradient") a little, and no typed word reaches these markers (nothing starts
-    with "00"). A Chinese character is written as "x" and its code point, so that the marker stays
-    one ASCII word the worker does not segment ("P-R 曲线" -> "00prx66f2x7ebf"); a name with Chinese
+    with "qxz"). A Chinese character is written as :func:`han_letters`, so that the marker stays
+    one ASCII word the worker does not segment ("P-R 曲线" -> "qxzprxggpcxholp"); a name with Chinese
     gets a marker only if it has nothing but letters, digits and Chinese characters between its
     separators, as glossary.js checks the query."""
     words = tokens(name, separator)
@@ -141,7 +163,7 @@ def joined(name: str, separator: re.Pattern[str]) -> str | None:
         return PHRASE + run
     if not PHRASE_CHARS.fullmatch(run):
         return None
-    return PHRASE + HAN.sub(lambda m: "".join(f"x{ord(ch):04x}" for ch in m.group()), run)
+    return PHRASE + HAN.sub(lambda m: han_letters(m.group()), run)
 
 
 def vocabulary(entries: Iterable[Mapping[str, object]], separator: re.Pattern[str]) -> set[str]:
@@ -205,11 +227,11 @@ def split_groups(levels: Mapping[str, int]) -> tuple[dict[str, int], dict[str, i
 
 
 def markers(levels: Mapping[str, int], number: int, extended: set[str]) -> str:
-    """Each word as ``word_<page number>``, repeated ``2 * (LEVELS + 1 - level)`` times, once less
+    """Each word as ``word_<page tag>``, repeated ``2 * (LEVELS + 1 - level)`` times, once less
     for a word that extends another page's word ("bptt" extends "bp"): typing that shorter word,
     a reader more likely means the page it belongs to."""
     return " ".join(
-        " ".join([f"{word}_{number}"] * (2 * (LEVELS + 1 - level) - (word in extended)))
+        " ".join([f"{word}_{page_tag(number)}"] * (2 * (LEVELS + 1 - level) - (word in extended)))
         for word, level in levels.items()
         if WORD.match(word)
     )

@@ -51,10 +51,11 @@
  * reach the run's last character ("训练集〇" -> "训练集*"). Both are optional terms of one query:
  * a page matching the whole word scores on both.
  *
- * Third, the query is also sent run together behind "00" ("rectified linear unit" adds
- * "00rectifiedlinearunit"), exactly ("^5": Material's worker then adds no "*") and, for several
- * Latin words, also as a prefix. A Chinese character is written as "x" and its code point ("P-R 曲线"
- * adds "00prx66f2x7ebf"), so the worker takes it as one word. Only names are indexed that way
+ * Third, the query is also sent run together behind "qxz" ("rectified linear unit" adds
+ * "qxzrectifiedlinearunit"), exactly ("^5": Material's worker then adds no "*") and, for several
+ * Latin words, also as a prefix. A Chinese character is written as "x" and its code point in the
+ * letters a-p ("P-R 曲线" adds "qxzprxggpcxholp"), so the worker takes it as one word, and no digit
+ * enters the index (site_tools/search.py, page_tag, says why). Only names are indexed that way
  * (site_tools/search.py, joined): among pages sharing the words (ReLU, PReLU, leaky ReLU; MI and
  * mixup; 精确率, 召回率 and 精确率-召回率曲线), the one whose name the reader typed comes first.
  */
@@ -67,7 +68,8 @@
   const SEPARATOR = /[\s\u200b\u3000\-、。，．？！；]+/;  // the index's separator (mkdocs.yml)
   const PHRASE_CHARS = /^[a-z0-9_\u4e00-\u9fff]+$/;  // site_tools/search.py PHRASE_CHARS
   const HAN_CHAR = /[\u4e00-\u9fff]/g;
-  const PHRASE = "00";  // site_tools/search.py PHRASE: only this term reaches a run-together name
+  const PHRASE = "qxz";  // site_tools/search.py PHRASE: only this term reaches a run-together name
+  const DIGIT_LETTERS = "abcdefghijklmnop";  // site_tools/search.py DIGIT_LETTERS
   const EXACT = 5;  // the weight of a name typed in full, against 1 for each word of it
   const post = Worker.prototype.postMessage;
   Worker.prototype.postMessage = function (message, ...rest) {
@@ -82,7 +84,8 @@
         // the whole name exactly ("_" ends a marker's word), weighted above any single word; several
         // Latin words also as a prefix ("depthwise conv"), one word not ("sigmoid" would reach
         // "sigmoid ..."), Chinese not (the worker already looks up the start of a Chinese run)
-        const phrase = PHRASE + run.replace(HAN_CHAR, ch => "x" + ch.codePointAt(0).toString(16).padStart(4, "0"));
+        const phrase = PHRASE + run.replace(HAN_CHAR, ch => "x" + [...ch.codePointAt(0).toString(16).padStart(4, "0")]
+          .map(hex => DIGIT_LETTERS[parseInt(hex, 16)]).join(""));
         const latin = phrase === PHRASE + run;
         query += ` ${phrase}_*^${EXACT}` + (latin && words.length > 1 ? ` ${phrase}` : "");
       }

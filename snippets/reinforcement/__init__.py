@@ -1,0 +1,3 @@
+"""Reinforcement learning: returns, values and the updates that learn a policy from reward."""
+
+__all__: list[str] = []

@@ -1,0 +1,7 @@
+"""Gradient-check cases for snippets.vision (collected by tests/cases.py)."""
+
+import numpy as np  # noqa: F401
+
+from tests.gradcheck import Case
+
+CASES: list[Case] = []

@@ -28,21 +28,29 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s - %(message)s")  # as mkdocs' CLI shows them
     os.chdir(project)
+    # as `mkdocs serve --dirty` has it: mkdocs-static-i18n builds the second edition dirty only when
+    # its process was started with --dirty (it reads sys.argv), and rebuilds it whole otherwise
+    sys.argv = [sys.argv[0], "serve", "--dirty"]
     sys.path.insert(0, str(project))  # as `python -m mkdocs` run in the project folder has it
 
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
+    from site_tools import incremental
+
     def rebuild(first: bool = False) -> dict:
         config = load_config(str(project / "mkdocs.yml"), site_dir=str(site))
         if first:
             config.plugins.on_startup(command="serve", dirty=True)
+        builds = len(incremental.conversions)
         start = time.perf_counter()
         build(config, dirty=True)
         seconds = time.perf_counter() - start
+        converted = incremental.conversions[builds:]  # one list per edition
         log = json.loads((project / ".cache" / "exec-log.json").read_text(encoding="utf-8"))
         return {"seconds": round(seconds, 3), "blocks_run": len(log["ran"]),
-                "pages_run": sorted({r["page"] for r in log["ran"]})}
+                "pages_run": sorted({r["page"] for r in log["ran"]}),
+                "converted": converted}
 
     results = [{"name": "first build", **rebuild(first=True)}]
     for edit in edits:

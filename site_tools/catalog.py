@@ -8,6 +8,7 @@ it to keep pages, modules (``snippets/<family>/<slug with _>.py``) and test file
 from __future__ import annotations
 
 import ast
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import yaml
 from latex2mathml.converter import convert
+
+from site_tools import depends
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -75,7 +78,18 @@ def read_front_matter(path: Path) -> dict:
     end = text.find("\n---\n", 4)
     if end == -1:
         raise CatalogError(f"{path}: front matter is not closed by a '---' line")
-    return yaml.safe_load(text[4:end]) or {}
+    return copy.deepcopy(_parse_yaml(text[4:end]))
+
+
+# front matter text -> what YAML makes of it: parsing 300 pages takes a second, and the build reads
+# them in each edition and each of serve's rebuilds
+_PARSED: dict[str, dict] = depends.persistent("front matter")
+
+
+def _parse_yaml(text: str) -> dict:
+    if text not in _PARSED:
+        _PARSED[text] = yaml.safe_load(text) or {}
+    return _PARSED[text]
 
 
 LANGUAGES = ("en", "zh")  # the site's editions; English is the default, at the root of the site
@@ -172,6 +186,12 @@ def load_terms(docs: Path = DOCS) -> dict[str, Term]:
         if term.slug in term.related:
             raise CatalogError(f"docs/{term.page}: a term cannot be related to itself")
     return terms
+
+
+def current_terms(docs: Path = DOCS) -> dict[str, Term]:
+    """:func:`load_terms`, read again only when a page under ``docs`` changed (the build asks for
+    the catalog in each edition and each rebuild of ``serve``; parsing 300 front matters is seconds)."""
+    return dict(depends.kept("terms", depends.tree_digest(docs, "*.md"), lambda: load_terms(docs)))
 
 
 ABBREVIATION = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z0-9]{2,8}$")  # CE, BCE, ReLU, LSTM, AdamW

@@ -73,6 +73,41 @@ def snapshot_sources(root: Path, packages: tuple[str, ...]) -> None:
             _SNAPSHOT[relative(path)] = digest(path.read_bytes())
 
 
+def sources_digest(package: str) -> str:
+    """One digest of every ``.py`` file of ``package`` as the build found it (``_SNAPSHOT``)."""
+    prefix = f"{package}/"
+    return digest("\n".join(f"{path} {d}" for path, d in sorted(_SNAPSHOT.items()) if path.startswith(prefix)).encode())
+
+
+def tree_digest(folder: Path, pattern: str) -> str:
+    """One digest of the names and contents of the files under ``folder`` that match ``pattern``."""
+    parts = [f"{path.relative_to(folder).as_posix()} {digest(path.read_bytes())}" for path in sorted(folder.rglob(pattern))]
+    return digest("\n".join([str(folder), *parts]).encode())
+
+
+# What the build makes from the whole project (the term catalog, the standalone downloads), kept for
+# the life of the process: the two editions of a build, and serve's rebuilds, make it once per change.
+# Lives here because this module survives the imports each build refreshes (execute.MACHINERY).
+_KEPT: dict[str, tuple[str, object]] = {}
+
+
+def persistent(name: str) -> dict:
+    """A dict that lives as long as the process (for memos of modules the build imports afresh)."""
+    return _PERSISTENT.setdefault(name, {})
+
+
+_PERSISTENT: dict[str, dict] = {}
+
+
+def kept(name: str, key: str, make):
+    """``make()``, or what it returned last time ``name`` was asked for with this ``key`` (a digest of
+    everything ``make`` reads)."""
+    last = _KEPT.get(name)
+    if last is None or last[0] != key:
+        _KEPT[name] = (key, make())
+    return _KEPT[name][1]
+
+
 def relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 

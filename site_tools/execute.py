@@ -33,12 +33,13 @@ and which came from the cache, by page and id.
 
 from __future__ import annotations
 
-import compileall
+import importlib.util
 import json
 import linecache
 import logging
 import multiprocessing
 import os
+import py_compile
 import re
 import shutil
 import sys
@@ -79,14 +80,28 @@ def fresh_imports(root: Path = ROOT, packages: tuple[str, ...] = ("snippets", "s
     Every such module a page can import is forgotten (``sys.modules``), and the packages' bytecode
     caches are rewritten to be checked against a hash of the source: the default check compares
     the source's modification time in whole seconds and its size, so a module edited twice within
-    one second, to the same length, would run as it was before the second edit.
+    one second, to the same length, would run as it was before the second edit. (Only a file whose
+    cache is not checked that way yet is compiled here: once it is, the import system checks the
+    hash itself and writes the cache again, the same way, when the source changed.)
     """
     for package in packages:
-        compileall.compile_dir(root / package, quiet=2, force=True, invalidation_mode=CHECKED_HASH)
+        for path in sorted((root / package).rglob("*.py")):
+            if not _checks_source_hash(path):
+                py_compile.compile(str(path), quiet=2, invalidation_mode=CHECKED_HASH)
     snapshot_sources(root, packages)  # the sources as this build begins (see depends._SNAPSHOT)
     for name in list(sys.modules):
         if name.split(".")[0] in packages and name not in MACHINERY:
             del sys.modules[name]
+
+
+def _checks_source_hash(source: Path) -> bool:
+    """Whether ``source``'s bytecode cache exists and is checked against the source's hash (PEP 552)."""
+    try:
+        with open(importlib.util.cache_from_source(str(source)), "rb") as cache:
+            header = cache.read(8)
+    except OSError:
+        return False
+    return header[:4] == importlib.util.MAGIC_NUMBER and int.from_bytes(header[4:8], "little") == 0b11
 
 
 def jobs() -> int:

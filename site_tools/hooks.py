@@ -35,6 +35,7 @@
 from __future__ import annotations
 
 import linecache
+import os
 import re
 import sys
 import tempfile
@@ -48,15 +49,16 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
-from site_tools import a11y, execute, i18n, incremental, lean, render  # noqa: E402
-from site_tools.catalog import CatalogError, Term, jieba_user_dict, load_terms, translation  # noqa: E402
+from site_tools import a11y, depends, execute, i18n, incremental, lean, render  # noqa: E402
+from site_tools.catalog import CatalogError, Term, current_terms, jieba_user_dict, translation  # noqa: E402
 from site_tools.mathml import render_math  # noqa: E402
 from site_tools.plot import localize  # noqa: E402
 from site_tools.search import fresh_segmenter, leave_out_of_index, search_fields, vocabulary  # noqa: E402
 
 OFFLINE_WORKER_SHIM = "assets/javascripts/iframe-worker.js"  # Worker for file:// pages (the offline bundle)
 TERMS: dict[str, Term] = {}
-STANDALONE: dict[str, str] = {}  # term module -> its standalone file, made once per build (on_files)
+ABBREVIATIONS = ""  # the abbr extension's definitions (site-wide tooltips), appended to every page
+STANDALONE: dict[str, tuple[str, list[str]]] = {}  # term module -> its standalone file and the names it defines (on_files)
 MARKERS = {
     "<!-- glossary:a-z -->": render.a_to_z,
     "<!-- glossary:families -->": render.families_overview,
@@ -72,13 +74,19 @@ def _search_plugin(config):
 
 @event_priority(100)  # before the search plugin's on_config, which loads the jieba dictionary
 def on_config(config):
-    global TERMS
+    global TERMS, ABBREVIATIONS
     try:
-        TERMS = load_terms(Path(config["docs_dir"]))
+        TERMS = current_terms(Path(config["docs_dir"]))
     except CatalogError as error:
         raise PluginError(str(error)) from error
-    dictionary = Path(tempfile.gettempdir()) / "dl-glossary-jieba-user-dict.txt"
-    dictionary.write_text(jieba_user_dict(TERMS), encoding="utf-8")
+    ABBREVIATIONS = render.abbreviation_definitions(TERMS)
+    words = jieba_user_dict(TERMS)
+    # named by its contents: builds of other projects (test fixtures) may run at the same time
+    dictionary = Path(tempfile.gettempdir()) / f"dl-glossary-jieba-{depends.digest(words.encode())[:16]}.txt"
+    if not dictionary.is_file():
+        partial = dictionary.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(words, encoding="utf-8")
+        partial.replace(dictionary)  # atomic: another build never reads half a file
     search = _search_plugin(config)
     if search is not None:
         search.config["jieba_dict_user"] = str(dictionary)
@@ -136,19 +144,27 @@ def on_files(files, config):
     i18n.register_generated(config, lang, generated)
     # each term's standalone file, published next to its English page: <family>/<slug>/<module>.py
     # (both editions link the one file)
-    from snippets._standalone import standalone_source  # imported here: on_pre_build purged it
-
+    # (made again only when a file of snippets/ changed: not for the second edition, nor for a page edit)
     STANDALONE.clear()
+    key = depends.digest(" ".join([depends.sources_digest("snippets"), *sorted(t.module for t in TERMS.values())]).encode())
+    STANDALONE.update(depends.kept("standalone", key, _standalone_files))
     for term in TERMS.values():
-        STANDALONE[term.module] = standalone_source(term.module)
-        files.append(File.generated(config, render.download_path(term), content=STANDALONE[term.module]))
+        files.append(File.generated(config, render.download_path(term), content=STANDALONE[term.module][0]))
     return files
+
+
+def _standalone_files() -> dict[str, tuple[str, list[str]]]:
+    from snippets._standalone import standalone_definitions, standalone_sources  # imported here: on_pre_build purged it
+
+    sources = standalone_sources(sorted(term.module for term in TERMS.values()))
+    return {module: (source, standalone_definitions(module, source)) for module, source in sources.items()}
 
 
 @event_priority(-100)  # last: the pool's processes are forked with the navigation as the build has it
 def on_nav(nav, config, files):
     execute.prefill(files)
-    incremental.plan(config, files, {term.page: STANDALONE.get(term.module, "") for term in TERMS.values()})
+    incremental.plan(config, files, {term.page: STANDALONE[term.module][0] for term in TERMS.values()},
+                     catalog=repr(sorted(TERMS.items())))
     return nav
 
 
@@ -180,6 +196,8 @@ def on_build_error(error):
 
 
 def on_page_markdown(markdown, page, config, files):
+    if incremental.replaying():
+        return markdown  # a page a dirty build does not convert: what this returns is not used
     lang = i18n.page_language(page.file.src_uri)
     src = i18n.canonical(page.file.src_uri)  # the English page's path: links are written from it
     for marker, generate in MARKERS.items():
@@ -187,11 +205,9 @@ def on_page_markdown(markdown, page, config, files):
             markdown = markdown.replace(marker, generate(TERMS, src, lang))
     term = TERMS.get(Path(src).stem)
     if term is not None and term.page == src:
-        from snippets._standalone import standalone_definitions
-
-        definitions = standalone_definitions(term.module, STANDALONE.get(term.module))
+        definitions = STANDALONE[term.module][1]
         markdown = render.with_generated_sections(TERMS, term, markdown, definitions, lang)
-    return f"{markdown}\n\n{render.abbreviation_definitions(TERMS)}\n"
+    return f"{markdown}\n\n{ABBREVIATIONS}\n"
 
 
 def on_page_content(html, page, config, files):

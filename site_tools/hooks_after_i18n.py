@@ -16,7 +16,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.nav import Section
 
 from site_tools import i18n
-from site_tools.catalog import load_terms
+from site_tools.catalog import current_terms
 
 
 @event_priority(-200)  # after mkdocs-static-i18n's (-100), which rebuilds the navigation
@@ -24,7 +24,7 @@ def on_nav(nav, config, files):
     lang = i18n.build_language(config)
     if lang == i18n.DEFAULT:
         return nav
-    terms = {term.page: term for term in load_terms(Path(config["docs_dir"])).values()}
+    terms = {term.page: term for term in current_terms(Path(config["docs_dir"])).values()}
     for section in nav.items:
         if not isinstance(section, Section):
             continue

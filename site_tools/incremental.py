@@ -8,10 +8,11 @@ terms (related terms, A-Z, abbreviations), and every page's title in the navigat
 pages are converted (``on_nav``), :func:`plan` gives each page a fingerprint of all it is made
 from:
 
-- this build's configuration (``mkdocs.yml``), the build code in ``site_tools/``, and every page's
-  path, URL, title and front matter (navigation, catalog, tags);
-- the page's own Markdown, the files it includes with ``--8<--`` and, for a term page, its
-  standalone download (generated from its module and helpers);
+- this build's configuration (``mkdocs.yml``), the build code in ``site_tools/``, every page's
+  path, URL, title and front matter (navigation, tags), and the term catalog (the English pages'
+  front matter, which a Chinese page shows too: names, related terms);
+- the page's own Markdown, the files it includes with ``--8<--`` and, for a term page (in either
+  language), its standalone download (generated from its module and helpers);
 - the outputs of its executed blocks as the last build used them: still the same only if each
   block's cache entry is still fresh and holds the same output (site_tools/execute.py).
 
@@ -45,6 +46,7 @@ from mkdocs.utils import get_markdown_title
 
 from site_tools import execute
 from site_tools.depends import ROOT
+from site_tools.i18n import canonical
 
 INCLUDE = re.compile(r'--8<--\s+"([^"]+)"')
 TAGS_INDEX = "<!-- material/tags"
@@ -67,7 +69,9 @@ _planned: dict[str, str] = {}  # src_uri -> fingerprint, this build
 _converted: dict[str, list[dict]] = {}  # src_uri -> search entries, for the pages converted this build
 _pages: list = []
 _skipped: list = []  # pages this dirty build does not convert, not yet shown to the plugins
+_replaying = False
 _seen = 0  # search entries already attributed to a page
+conversions: list[list[str]] = []  # per dirty build (one per edition), the pages it converted, in order
 
 
 class _DirtyWarning(logging.Filter):
@@ -94,10 +98,12 @@ def _read(path: Path) -> str:
         return ""
 
 
-def plan(config, files, generated: dict[str, str]) -> None:
+def plan(config, files, generated: dict[str, str], catalog: str = "") -> None:
     """``on_nav``, after the execution cache is filled: remove the output of every page to rebuild.
 
-    ``generated`` maps a page's src_uri to generated content it depends on (a term's standalone file).
+    ``generated`` maps a page's src_uri to generated content it depends on (a term's standalone file);
+    ``catalog`` is the term catalog (every English page's front matter, which the pages of every
+    edition show: names, related terms, the A-Z list), as text.
     """
     global _pages, _seen
     _planned.clear()
@@ -106,18 +112,20 @@ def plan(config, files, generated: dict[str, str]) -> None:
     _pages = [file.page for file in files.documentation_pages() if file.page is not None]
     if not _dirty:
         return
+    conversions.append([])
     for page in _pages:
         page.read_source(config)  # front matter and Markdown: titles for the navigation
     site = _hash(
         _read(Path(config["config_file_path"])),
         {path.name: _read(path) for path in sorted(BUILD_CODE.glob("*.py"))},
         [(p.file.src_uri, p.url, p.meta, get_markdown_title(p.markdown)) for p in _pages],
+        catalog,
     )
     rebuild = []
     for page in _pages:
         src = page.file.src_uri
         includes = {path: _read(ROOT / path.split(":")[0]) for path in INCLUDE.findall(page.markdown)}
-        _planned[src] = _hash(site, page.markdown, includes, generated.get(src, ""))
+        _planned[src] = _hash(site, page.markdown, includes, generated.get(canonical(src), ""))  # a translation: its English page's
         last = _memo.get(src)
         if (last is None or last.fingerprint != _planned[src] or not execute.unchanged(last.outputs)
                 or TAGS_INDEX in page.markdown):
@@ -139,9 +147,19 @@ def _show_skipped(config, files, until=None) -> None:
     would have converted it; the Markdown they return is not used."""
     order = {page.file.src_uri: i for i, page in enumerate(_pages)}
     limit = len(_pages) if until is None else order.get(until.file.src_uri, -1)
-    while _skipped and order[_skipped[0].file.src_uri] < limit:
-        page = _skipped.pop(0)
-        config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+    global _replaying
+    _replaying = True
+    try:
+        while _skipped and order[_skipped[0].file.src_uri] < limit:
+            page = _skipped.pop(0)
+            config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+    finally:
+        _replaying = False
+
+
+def replaying() -> bool:
+    """Whether the plugins are being shown a page that is not converted (its Markdown goes nowhere)."""
+    return _replaying
 
 
 def before_page(page, config, files) -> None:
@@ -164,6 +182,7 @@ def converted(page, search) -> None:
     entries = search.search_index.entries if search is not None else []
     _converted[page.file.src_uri] = copy.deepcopy(entries[_seen:])
     _seen = len(entries)
+    conversions[-1].append(page.file.src_uri)
 
 
 def merge_search(search) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
 LEVELS = 4
@@ -262,22 +263,25 @@ def search_fields(
     known = known | {word for word in word_levels(every_name) if HAN.fullmatch(word)}
     cut = stems([run for name in every_name for run in HAN.findall(name)], known)
     own_words = {location: set(word_levels(names)) for location, (names, _) in terms.items()}
+    owners = Counter(word for words in own_words.values() for word in words)  # pages naming each word
     fields: dict[str, dict[str, str]] = {}
     for number, location in enumerate(sorted(terms)):
         names, misspellings = terms[location]
         main, others = split_groups(longest_words(word_levels(names)))
-        foreign = set().union(*(words for other, words in own_words.items() if other != location))
+
+        def foreign(word: str, location: str = location) -> bool:
+            """Whether another page's names have ``word``."""
+            return owners[word] > (word in own_words[location])
+
         # a misspelling's correctly spelled words ("gradient" of "gradient cheking") must not add,
         # and a word that is another term's ("梯度" of "梯度 下降") must not compete with it
         misspelled = {w: lv for w, lv in word_levels(misspellings).items() if w not in own_words[location]}
         # ... nor count twice for one query ("backpropogation" next to "backpropagation")
         for word, level in misspelled.items():
-            crowded = word in foreign or any(shares_prefix(word, kept) for kept in main)
+            crowded = foreign(word) or any(shares_prefix(word, kept) for kept in main)
             (others if crowded else main)[word] = level
         # (a single letter, "r" of "P-R 曲线", extends nothing: nobody types it to mean that page)
-        extended = {
-            word for word in own_words[location] if any(len(f) > 1 and word != f and word.startswith(f) for f in foreign)
-        }
+        extended = {word for word in own_words[location] if any(foreign(word[:end]) for end in range(2, len(word)))}
         own_runs = {run for name in [*names, *misspellings] for run in HAN.findall(name)}
         # each name also run together, outside the grouping above: it only answers a query of those
         # very words (glossary.js adds the run-together form), so it weighs as a one-word name

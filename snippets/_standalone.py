@@ -25,6 +25,7 @@ class _Module:
 
     name: str
     source: str
+    doc: str = ""  # the module's docstring
     definitions: dict[str, ast.stmt] = field(default_factory=dict)  # name -> def/class/assign
     order: dict[str, int] = field(default_factory=dict)  # name -> position in the file
     internal: dict[str, tuple[str, str]] = field(default_factory=dict)  # alias -> (module, name)
@@ -33,8 +34,9 @@ class _Module:
 
 def _load(module_name: str) -> _Module:
     source = inspect.getsource(importlib.import_module(module_name))
-    module = _Module(module_name, source)
-    for position, node in enumerate(ast.parse(source).body):
+    tree = ast.parse(source)
+    module = _Module(module_name, source, ast.get_docstring(tree) or "")
+    for position, node in enumerate(tree.body):
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             module.definitions[node.name] = node
             module.order[node.name] = position
@@ -76,7 +78,17 @@ def standalone_source(module_name: str) -> str:
 
     Raises ``ValueError`` if two included definitions share a name but differ.
     """
+    return _standalone(module_name, {})
+
+
+def standalone_sources(module_names: list[str]) -> dict[str, str]:
+    """:func:`standalone_source` of each of ``module_names``, reading each helper module once."""
     modules: dict[str, _Module] = {}
+    return {name: _standalone(name, modules) for name in module_names}
+
+
+def _standalone(module_name: str, modules: dict[str, _Module]) -> str:
+    """The standalone file of ``module_name``; ``modules`` holds the modules already read."""
 
     def module(name: str) -> _Module:
         if name not in modules:
@@ -144,7 +156,7 @@ def standalone_source(module_name: str) -> str:
             blocks.append(f"# ---- {label}, from {path} ".ljust(79, "-"))
         blocks.append(code.rstrip())
 
-    doc = ast.get_docstring(ast.parse(root.source)) or module_name
+    doc = root.doc or module_name
     header = (
         f'"""{doc.strip()}\n\n'
         f"Standalone copy of `{module_name}` from the deep-learning glossary: numpy and the standard\n"

@@ -25,6 +25,30 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With pytest-xdist (``python3 dev.py test`` runs one worker per core), the tests that read the
+    built site run on one worker, so the site is built once; the other workers take the rest."""
+    for item in items:
+        if "site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("built-site"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker hands the search queries it recorded to the controller, which prints the hit rate."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from tests.browser.search import RESULTS
+
+        workeroutput["search_results"] = [list(result) for result in RESULTS]
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook, called in the controller
+def pytest_testnodedown(node, error) -> None:
+    from tests.browser.search import RESULTS
+
+    RESULTS.extend(tuple(result) for result in getattr(node, "workeroutput", {}).get("search_results", []))
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     """Print the search hit rate when the browser search tests ran."""
     from tests.browser.search import summary

@@ -54,6 +54,18 @@ def test_dirty_rebuilds_serve_what_a_clean_build_gives(tmp_path: Path) -> None:
     assert "metrics/accuracy.md" not in steps["module"]["pages_run"]
     assert steps["new block"]["pages_run"] == ["activations/relu.md"]
 
+    # what each edition converted again (the family pages and the cheat sheet are made by the build,
+    # and MkDocs converts a generated page in every build; the tags index lists every page's tags)
+    def written(step: str) -> list[list[str]]:
+        return [[page for page in edition if (project / "docs" / page).is_file()]
+                for edition in steps[step]["converted"]]
+
+    pages = sorted(path.relative_to(project / "docs").as_posix() for path in (project / "docs").rglob("*.md"))
+    english = [page for page in pages if not page.endswith(".zh.md")]
+    assert [sorted(edition) for edition in written("first build")] == [english, [p for p in pages if p not in english]]
+    assert written("prose") == [["tags.md", "activations/relu.md"], ["tags.zh.md"]]
+    assert written("new block") == [["tags.md", "activations/relu.md"], ["tags.zh.md"]]
+
     clean = mkdocs("build", "--strict", "-d", str(tmp_path / "clean"), cwd=project,
                    env={**env, "GLOSSARY_EXEC_CACHE": "0"})
     assert clean.returncode == 0, clean.stderr[-6000:]

@@ -1,5 +1,6 @@
 """Vision: boxes, matching and the building blocks of image models."""
 
+from snippets.vision.bounding_box import box_convert, decode_boxes, encode_boxes
 from snippets.vision.intersection_over_union import (
     box_iou,
     generalized_box_iou,
@@ -9,6 +10,9 @@ from snippets.vision.intersection_over_union import (
 from snippets.vision.non_maximum_suppression import batched_nms, nms
 
 __all__: list[str] = [
+    "box_convert",
+    "encode_boxes",
+    "decode_boxes",
     "box_iou",
     "generalized_box_iou",
     "generalized_box_iou_backward",

@@ -1,3 +1,7 @@
 """Reinforcement learning: returns, values and the updates that learn a policy from reward."""
 
-__all__: list[str] = []
+from snippets.reinforcement.discounted_return import discounted_returns
+
+__all__: list[str] = [
+    "discounted_returns",
+]

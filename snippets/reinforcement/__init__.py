@@ -2,9 +2,14 @@
 
 from snippets.reinforcement.bellman_equation import policy_evaluation, value_iteration
 from snippets.reinforcement.discounted_return import discounted_returns
+from snippets.reinforcement.policy_gradient import gae, reinforce_loss, reinforce_loss_backward, softmax_policy_gradient
 
 __all__: list[str] = [
     "policy_evaluation",
     "value_iteration",
     "discounted_returns",
+    "gae",
+    "reinforce_loss",
+    "reinforce_loss_backward",
+    "softmax_policy_gradient",
 ]

@@ -3,6 +3,7 @@
 from snippets.reinforcement.bellman_equation import policy_evaluation, value_iteration
 from snippets.reinforcement.discounted_return import discounted_returns
 from snippets.reinforcement.policy_gradient import gae, reinforce_loss, reinforce_loss_backward, softmax_policy_gradient
+from snippets.reinforcement.proximal_policy_optimization import approx_kl, ppo_clip_loss, ppo_clip_loss_backward
 
 __all__: list[str] = [
     "policy_evaluation",
@@ -12,4 +13,7 @@ __all__: list[str] = [
     "reinforce_loss",
     "reinforce_loss_backward",
     "softmax_policy_gradient",
+    "approx_kl",
+    "ppo_clip_loss",
+    "ppo_clip_loss_backward",
 ]

@@ -1,3 +1,21 @@
 """Generative models: autoencoders, VAEs, GANs and diffusion, and how to score their samples."""
 
-__all__: list[str] = []
+from snippets.generative.generative_adversarial_network import (
+    discriminator_loss,
+    discriminator_loss_backward,
+    generator_loss,
+    generator_loss_backward,
+    optimal_discriminator,
+    wgan_critic_loss,
+    wgan_critic_loss_backward,
+)
+
+__all__: list[str] = [
+    "discriminator_loss",
+    "discriminator_loss_backward",
+    "generator_loss",
+    "generator_loss_backward",
+    "wgan_critic_loss",
+    "wgan_critic_loss_backward",
+    "optimal_discriminator",
+]

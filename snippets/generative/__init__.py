@@ -1,5 +1,6 @@
 """Generative models: autoencoders, VAEs, GANs and diffusion, and how to score their samples."""
 
+from snippets.generative.frechet_inception_distance import fid_from_features, frechet_distance
 from snippets.generative.generative_adversarial_network import (
     discriminator_loss,
     discriminator_loss_backward,
@@ -18,4 +19,6 @@ __all__: list[str] = [
     "wgan_critic_loss",
     "wgan_critic_loss_backward",
     "optimal_discriminator",
+    "frechet_distance",
+    "fid_from_features",
 ]

@@ -1,5 +1,11 @@
 """Generative models: autoencoders, VAEs, GANs and diffusion, and how to score their samples."""
 
+from snippets.generative.autoencoder import (
+    autoencoder_forward,
+    autoencoder_forward_backward,
+    reconstruction_loss,
+    reconstruction_loss_backward,
+)
 from snippets.generative.frechet_inception_distance import fid_from_features, frechet_distance
 from snippets.generative.generative_adversarial_network import (
     discriminator_loss,
@@ -21,4 +27,8 @@ __all__: list[str] = [
     "optimal_discriminator",
     "frechet_distance",
     "fid_from_features",
+    "autoencoder_forward",
+    "autoencoder_forward_backward",
+    "reconstruction_loss",
+    "reconstruction_loss_backward",
 ]

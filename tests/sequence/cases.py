@@ -5,3 +5,13 @@ import numpy as np  # noqa: F401
 from tests.gradcheck import Case
 
 CASES: list[Case] = []
+
+# word2vec: 8 pairs / rows from a vocabulary of 5, so centers and contexts repeat; both tables differentiable
+CASES += [
+    Case("skipgram_softmax_loss",
+         lambda r: (r.integers(0, 5, 8), r.integers(0, 5, 8), r.normal(size=(5, 3)), r.normal(size=(5, 3))),
+         wrt=(2, 3)),
+    Case("cbow_loss",
+         lambda r: (r.integers(0, 5, (8, 4)), r.integers(0, 5, 8), r.normal(size=(5, 3)), r.normal(size=(5, 3))),
+         wrt=(2, 3)),
+]

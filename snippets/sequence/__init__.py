@@ -1,5 +1,11 @@
 """Sequences and language: tokens, word vectors, decoding and the scores that judge generated text."""
 
+from snippets.sequence.negative_sampling import (
+    negative_sampling_loss,
+    negative_sampling_loss_backward,
+    noise_distribution,
+    sample_negatives,
+)
 from snippets.sequence.word2vec import (
     cbow_loss,
     cbow_loss_backward,
@@ -9,6 +15,10 @@ from snippets.sequence.word2vec import (
 )
 
 __all__: list[str] = [
+    "noise_distribution",
+    "sample_negatives",
+    "negative_sampling_loss",
+    "negative_sampling_loss_backward",
     "skipgram_pairs",
     "skipgram_softmax_loss",
     "skipgram_softmax_loss_backward",

@@ -15,3 +15,10 @@ CASES += [
          lambda r: (r.integers(0, 5, (8, 4)), r.integers(0, 5, 8), r.normal(size=(5, 3)), r.normal(size=(5, 3))),
          wrt=(2, 3)),
 ]
+
+# negative sampling: 4 pairs, 3 negatives each, D = 2; all three inputs differentiable
+CASES += [
+    Case("negative_sampling_loss",
+         lambda r: (r.normal(size=(4, 2)), r.normal(size=(4, 2)), r.normal(size=(4, 3, 2))),
+         wrt=(0, 1, 2)),
+]

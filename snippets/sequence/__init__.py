@@ -1,5 +1,6 @@
 """Sequences and language: tokens, word vectors, decoding and the scores that judge generated text."""
 
+from snippets.sequence.glove import cooccurrence_matrix, glove_loss, glove_loss_backward, glove_weight
 from snippets.sequence.negative_sampling import (
     negative_sampling_loss,
     negative_sampling_loss_backward,
@@ -15,6 +16,10 @@ from snippets.sequence.word2vec import (
 )
 
 __all__: list[str] = [
+    "cooccurrence_matrix",
+    "glove_weight",
+    "glove_loss",
+    "glove_loss_backward",
     "noise_distribution",
     "sample_negatives",
     "negative_sampling_loss",

@@ -22,3 +22,11 @@ CASES += [
          lambda r: (r.normal(size=(4, 2)), r.normal(size=(4, 2)), r.normal(size=(4, 3, 2))),
          wrt=(0, 1, 2)),
 ]
+
+# GloVe: counts with zeros (dropped), some below and some beyond x_max = 100 (f = 1 there)
+CASES += [
+    Case("glove_loss",
+         lambda r: (r.normal(size=(4, 2)), r.normal(size=(4, 2)), r.normal(size=4), r.normal(size=4),
+                    r.integers(0, 3, (4, 4)) * r.uniform(0.5, 150, (4, 4))),
+         wrt=(0, 1, 2, 3)),
+]

@@ -7,6 +7,12 @@ from snippets.sequence.negative_sampling import (
     noise_distribution,
     sample_negatives,
 )
+from snippets.sequence.seq2seq import (
+    masked_cross_entropy,
+    masked_cross_entropy_backward,
+    seq2seq_forward,
+    sequence_mask,
+)
 from snippets.sequence.word2vec import (
     cbow_loss,
     cbow_loss_backward,
@@ -24,6 +30,10 @@ __all__: list[str] = [
     "sample_negatives",
     "negative_sampling_loss",
     "negative_sampling_loss_backward",
+    "seq2seq_forward",
+    "sequence_mask",
+    "masked_cross_entropy",
+    "masked_cross_entropy_backward",
     "skipgram_pairs",
     "skipgram_softmax_loss",
     "skipgram_softmax_loss_backward",

@@ -30,3 +30,9 @@ CASES += [
                     r.integers(0, 3, (4, 4)) * r.uniform(0.5, 150, (4, 4))),
          wrt=(0, 1, 2, 3)),
 ]
+
+# masked cross-entropy: lengths 4, 1 and 0 out of T = 4 (a fully padded row gets no gradient)
+CASES += [
+    Case("masked_cross_entropy",
+         lambda r: (r.normal(size=(3, 4, 5)), r.integers(0, 5, (3, 4)), np.array([4, 1, 0]))),
+]

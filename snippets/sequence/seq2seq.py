@@ -117,17 +117,16 @@ def sequence_mask(X: ArrayLike, valid_len: ArrayLike, value: float = 0) -> np.nd
     Parameters
     ----------
     X : array_like, shape (N, T, *)
-        A batch of padded sequences (values, scores, losses per token...).
     valid_len : array_like of int, shape (N,)
         Lengths in ``[0, T]``.
     value : float, default 0
-        The fill value (``-inf`` or ``-1e6`` before a softmax, 0 before a sum).
+        The fill value (``-inf`` before a softmax, 0 before a sum).
 
     Returns
     -------
     ndarray, shape of X
-        A copy with ``X[n, t] = value`` for ``t >= valid_len[n]``. The gradient of such a masking
-        is ``grad_out`` with the same positions set to 0 (no separate backward).
+        A copy with ``X[n, t] = value`` for ``t >= valid_len[n]`` (its gradient: ``grad_out``
+        with those positions set to 0).
 
     Examples
     --------
@@ -176,16 +175,15 @@ def masked_cross_entropy(logits: ArrayLike, targets: ArrayLike, valid_len: Array
     ----------
     logits : array_like, shape (N, T, V)
     targets : array_like of int, shape (N, T)
-        Token ids; positions at or beyond ``valid_len`` are ignored (they may hold anything).
+        Token ids; padded positions may hold anything.
     valid_len : array_like of int, shape (N,)
-        Lengths in ``[0, T]``; at least one must be positive.
+        Lengths in ``[0, T]``, not all 0.
 
     Returns
     -------
     numpy scalar
-        ``sum over valid (n, t) of -log softmax(logits[n, t])[targets[n, t]]``, divided by the
-        number of valid tokens: ``F.cross_entropy(..., ignore_index=pad)`` with padding set to
-        ``pad`` (not d2l's per-sequence mean over T; see the page's Pitfalls).
+        The mean over valid tokens, as ``F.cross_entropy(..., ignore_index=pad)`` with padding
+        set to ``pad`` (not d2l's per-sequence mean over T).
 
     Examples
     --------
@@ -217,11 +215,11 @@ def masked_cross_entropy_backward(
     Returns
     -------
     ndarray, shape (N, T, V)
-        ``(softmax - onehot) / count`` at valid positions, exactly 0 at padded ones.
+        ``(softmax - onehot) / count`` at valid positions, 0 at padded ones.
 
     Examples
     --------
-    One valid token of two classes with logits (0, 0), target 0: (1/2 - 1, 1/2) / 1.
+    One valid token, logits (0, 0), target 0: (1/2 - 1, 1/2).
 
     >>> masked_cross_entropy_backward(1.0, [[[0.0, 0.0], [5.0, 1.0]]], [[0, 1]], [1])
     array([[[-0.5,  0.5],

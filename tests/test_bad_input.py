@@ -66,6 +66,8 @@ NO_FLOAT_INPUT = {
     "float16_range": "the name of a floating-point format",
     "broadcast_shapes": "shapes: tuples of integer sizes",
     "t5_relative_position_bucket": "integer relative positions, a flag and bucket counts",
+    "skipgram_pairs": "integer token ids and a window size",
+    "cooccurrence_matrix": "integer token ids, a vocabulary size, a window size and a flag",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

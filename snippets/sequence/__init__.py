@@ -1,3 +1,42 @@
 """Sequences and language: tokens, word vectors, decoding and the scores that judge generated text."""
 
-__all__: list[str] = []
+from snippets.sequence.glove import cooccurrence_matrix, glove_loss, glove_loss_backward, glove_weight
+from snippets.sequence.negative_sampling import (
+    negative_sampling_loss,
+    negative_sampling_loss_backward,
+    noise_distribution,
+    sample_negatives,
+)
+from snippets.sequence.seq2seq import (
+    masked_cross_entropy,
+    masked_cross_entropy_backward,
+    seq2seq_forward,
+    sequence_mask,
+)
+from snippets.sequence.word2vec import (
+    cbow_loss,
+    cbow_loss_backward,
+    skipgram_pairs,
+    skipgram_softmax_loss,
+    skipgram_softmax_loss_backward,
+)
+
+__all__: list[str] = [
+    "cooccurrence_matrix",
+    "glove_weight",
+    "glove_loss",
+    "glove_loss_backward",
+    "noise_distribution",
+    "sample_negatives",
+    "negative_sampling_loss",
+    "negative_sampling_loss_backward",
+    "seq2seq_forward",
+    "sequence_mask",
+    "masked_cross_entropy",
+    "masked_cross_entropy_backward",
+    "skipgram_pairs",
+    "skipgram_softmax_loss",
+    "skipgram_softmax_loss_backward",
+    "cbow_loss",
+    "cbow_loss_backward",
+]

@@ -67,6 +67,7 @@ NO_FLOAT_INPUT = {
     "broadcast_shapes": "shapes: tuples of integer sizes",
     "t5_relative_position_bucket": "integer relative positions, a flag and bucket counts",
     "greedy_decode": "a callable (the model) and integer token ids and lengths",
+    "word_error_rate": "two lists of words",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

@@ -49,7 +49,7 @@ def test_nonfinite_logits() -> None:
     np.testing.assert_array_equal(top_p_filter([np.inf, 3.0, np.inf], 0.4), [np.inf, -np.inf, -np.inf])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(x=logit_arrays, k=st.integers(1, 8))
 def test_top_k_properties(x: np.ndarray, k: int) -> None:
     out = top_k_filter(x, k)
@@ -64,7 +64,7 @@ def test_top_k_properties(x: np.ndarray, k: int) -> None:
             assert np.sum(row == row[mask].min()) > 1
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(x=logit_arrays, p=st.floats(0, 1), m=st.integers(1, 3))
 def test_top_p_properties(x: np.ndarray, p: float, m: int) -> None:
     out = top_p_filter(x, p, min_tokens_to_keep=m)
@@ -134,7 +134,7 @@ def test_top_p_matches_a_torch_nucleus_filter(dtype) -> None:
     torch = require("torch")
     rng = np.random.default_rng(2)
     checked = 0
-    for trial in range(200):
+    for trial in range(120):
         x = (rng.normal(size=(3, 10)) * rng.choice([0.3, 3, 30])).astype(dtype)
         if trial % 10 == 0:
             x[0] = rng.choice(EXTREMES, size=10, replace=False)
@@ -147,21 +147,21 @@ def test_top_p_matches_a_torch_nucleus_filter(dtype) -> None:
         np.testing.assert_array_equal(ours > -np.inf, torch_nucleus(torch, x, p, m))
         np.testing.assert_array_equal(ours[ours > -np.inf], x[ours > -np.inf])
         checked += 1
-    assert checked > 150
+    assert checked > 90
 
 
 def test_sampling_frequencies() -> None:
-    # 20 000 draws against the renormalised filtered distribution (chi-squared, fixed seed)
+    # 10 000 draws against the renormalised filtered distribution (chi-squared, fixed seed)
     stats = require("scipy.stats")
     z = np.log([0.4, 0.25, 0.15, 0.1, 0.06, 0.04])
     rng = np.random.default_rng(3)
     for kwargs, support in [({"top_k": 3}, [0, 1, 2]), ({"top_p": 0.75}, [0, 1, 2]), ({"top_p": 0.9, "temperature": 0.5}, [0, 1, 2])]:
-        draws = sample_next_token(np.tile(z, (20_000, 1)), rng=rng, **kwargs)
+        draws = sample_next_token(np.tile(z, (10_000, 1)), rng=rng, **kwargs)
         counts = np.bincount(draws, minlength=6)
         assert set(np.flatnonzero(counts)) == set(support)
         t = kwargs.get("temperature", 1.0)
         p = softmax(z[support] / t)
-        assert stats.chisquare(counts[support], 20_000 * p).pvalue > 1e-3
+        assert stats.chisquare(counts[support], 10_000 * p).pvalue > 1e-3
     np.testing.assert_array_equal(sample_next_token([[1.0, 5.0, 2.0]], temperature=0.0), [1])
 
 

@@ -68,6 +68,10 @@ NO_FLOAT_INPUT = {
     "t5_relative_position_bucket": "integer relative positions, a flag and bucket counts",
     "skipgram_pairs": "integer token ids and a window size",
     "cooccurrence_matrix": "integer token ids, a vocabulary size, a window size and a flag",
+    "greedy_decode": "a callable (the model) and integer token ids and lengths",
+    "word_error_rate": "two lists of words",
+    "modified_precision": "token sequences and an n-gram order",
+    "brevity_penalty": "two integer lengths",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

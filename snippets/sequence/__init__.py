@@ -39,4 +39,19 @@ __all__: list[str] = [
     "skipgram_softmax_loss_backward",
     "cbow_loss",
     "cbow_loss_backward",
+from snippets.sequence.beam_search import beam_search
+from snippets.sequence.bleu import brevity_penalty, corpus_bleu, modified_precision
+from snippets.sequence.edit_distance import edit_distance, word_error_rate
+from snippets.sequence.greedy_decoding import greedy_decode
+from snippets.sequence.top_k_and_top_p_sampling import sample_next_token, top_k_filter, top_p_filter
+    "beam_search",
+    "modified_precision",
+    "brevity_penalty",
+    "corpus_bleu",
+    "edit_distance",
+    "word_error_rate",
+    "greedy_decode",
+    "top_k_filter",
+    "top_p_filter",
+    "sample_next_token",
 ]

@@ -1,6 +1,10 @@
 """Sequences and language: tokens, word vectors, decoding and the scores that judge generated text."""
 
+from snippets.sequence.beam_search import beam_search
+from snippets.sequence.bleu import brevity_penalty, corpus_bleu, modified_precision
+from snippets.sequence.edit_distance import edit_distance, word_error_rate
 from snippets.sequence.glove import cooccurrence_matrix, glove_loss, glove_loss_backward, glove_weight
+from snippets.sequence.greedy_decoding import greedy_decode
 from snippets.sequence.negative_sampling import (
     negative_sampling_loss,
     negative_sampling_loss_backward,
@@ -13,6 +17,7 @@ from snippets.sequence.seq2seq import (
     seq2seq_forward,
     sequence_mask,
 )
+from snippets.sequence.top_k_and_top_p_sampling import sample_next_token, top_k_filter, top_p_filter
 from snippets.sequence.word2vec import (
     cbow_loss,
     cbow_loss_backward,
@@ -22,10 +27,17 @@ from snippets.sequence.word2vec import (
 )
 
 __all__: list[str] = [
+    "beam_search",
+    "modified_precision",
+    "brevity_penalty",
+    "corpus_bleu",
+    "edit_distance",
+    "word_error_rate",
     "cooccurrence_matrix",
     "glove_weight",
     "glove_loss",
     "glove_loss_backward",
+    "greedy_decode",
     "noise_distribution",
     "sample_negatives",
     "negative_sampling_loss",
@@ -34,24 +46,12 @@ __all__: list[str] = [
     "sequence_mask",
     "masked_cross_entropy",
     "masked_cross_entropy_backward",
+    "top_k_filter",
+    "top_p_filter",
+    "sample_next_token",
     "skipgram_pairs",
     "skipgram_softmax_loss",
     "skipgram_softmax_loss_backward",
     "cbow_loss",
     "cbow_loss_backward",
-from snippets.sequence.beam_search import beam_search
-from snippets.sequence.bleu import brevity_penalty, corpus_bleu, modified_precision
-from snippets.sequence.edit_distance import edit_distance, word_error_rate
-from snippets.sequence.greedy_decoding import greedy_decode
-from snippets.sequence.top_k_and_top_p_sampling import sample_next_token, top_k_filter, top_p_filter
-    "beam_search",
-    "modified_precision",
-    "brevity_penalty",
-    "corpus_bleu",
-    "edit_distance",
-    "word_error_rate",
-    "greedy_decode",
-    "top_k_filter",
-    "top_p_filter",
-    "sample_next_token",
 ]

@@ -66,6 +66,10 @@ NO_FLOAT_INPUT = {
     "float16_range": "the name of a floating-point format",
     "broadcast_shapes": "shapes: tuples of integer sizes",
     "t5_relative_position_bucket": "integer relative positions, a flag and bucket counts",
+    "tokenize": "a string and a mode name",
+    "build_vocab": "lists of string tokens and a count",
+    "encode": "string tokens and a vocabulary",
+    "decode": "integer token ids and a vocabulary",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

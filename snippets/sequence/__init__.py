@@ -1,3 +1,10 @@
 """Sequences and language: tokens, word vectors, decoding and the scores that judge generated text."""
 
-__all__: list[str] = []
+from snippets.sequence.tokenization import build_vocab, decode, encode, tokenize
+
+__all__: list[str] = [
+    "tokenize",
+    "build_vocab",
+    "encode",
+    "decode",
+]

@@ -70,6 +70,8 @@ NO_FLOAT_INPUT = {
     "build_vocab": "lists of string tokens and a count",
     "encode": "string tokens and a vocabulary",
     "decode": "integer token ids and a vocabulary",
+    "learn_bpe": "word counts and a merge count",
+    "bpe_encode": "a word and a list of merges",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

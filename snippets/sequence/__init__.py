@@ -1,5 +1,6 @@
 """Sequences and language: tokens, word vectors, decoding and the scores that judge generated text."""
 
+from snippets.sequence.byte_pair_encoding import bpe_encode, learn_bpe
 from snippets.sequence.tokenization import build_vocab, decode, encode, tokenize
 
 __all__: list[str] = [
@@ -7,4 +8,6 @@ __all__: list[str] = [
     "build_vocab",
     "encode",
     "decode",
+    "learn_bpe",
+    "bpe_encode",
 ]

@@ -5,3 +5,4 @@ import numpy as np  # noqa: F401
 from tests.gradcheck import Case
 
 CASES: list[Case] = []
+

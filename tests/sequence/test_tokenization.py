@@ -51,7 +51,7 @@ def test_shapes_and_dtypes() -> None:
 words = st.text(alphabet=st.sampled_from("abc .,!'\n"), max_size=40)
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(words)
 def test_char_tokens_join_back_and_word_tokens_cover_the_non_space_text(text: str) -> None:
     assert "".join(tokenize(text, mode="char")) == text
@@ -60,7 +60,7 @@ def test_char_tokens_join_back_and_word_tokens_cover_the_non_space_text(text: st
     assert "".join(tokenize(text, mode="whitespace")) == "".join(text.split())
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "d", "<unk>"]), max_size=8), max_size=5), st.integers(1, 4))
 def test_vocab_counts_agree_with_counter_and_round_trip(corpus: list[list[str]], min_freq: int) -> None:
     vocab = build_vocab(corpus, min_freq=min_freq)

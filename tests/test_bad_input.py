@@ -72,6 +72,7 @@ NO_FLOAT_INPUT = {
     "decode": "integer token ids and a vocabulary",
     "learn_bpe": "word counts and a merge count",
     "bpe_encode": "a word and a list of merges",
+    "ngram_counts": "a list of tokens and an order",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

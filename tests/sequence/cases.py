@@ -5,4 +5,3 @@ import numpy as np  # noqa: F401
 from tests.gradcheck import Case
 
 CASES: list[Case] = []
-

@@ -1,6 +1,7 @@
 """Sequences and language: tokens, word vectors, decoding and the scores that judge generated text."""
 
 from snippets.sequence.byte_pair_encoding import bpe_encode, learn_bpe
+from snippets.sequence.masked_language_modeling import mask_tokens, mlm_loss, mlm_loss_backward
 from snippets.sequence.n_gram_language_model import ngram_counts, ngram_prob, sequence_log_prob
 from snippets.sequence.tokenization import build_vocab, decode, encode, tokenize
 
@@ -14,4 +15,7 @@ __all__: list[str] = [
     "ngram_counts",
     "ngram_prob",
     "sequence_log_prob",
+    "mask_tokens",
+    "mlm_loss",
+    "mlm_loss_backward",
 ]

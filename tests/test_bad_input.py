@@ -73,6 +73,7 @@ NO_FLOAT_INPUT = {
     "learn_bpe": "word counts and a merge count",
     "bpe_encode": "a word and a list of merges",
     "ngram_counts": "a list of tokens and an order",
+    "teacher_forcing_inputs": "integer token ids and a token id",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

@@ -72,6 +72,14 @@ NO_FLOAT_INPUT = {
     "word_error_rate": "two lists of words",
     "modified_precision": "token sequences and an n-gram order",
     "brevity_penalty": "two integer lengths",
+    "tokenize": "a string and a mode name",
+    "build_vocab": "lists of string tokens and a count",
+    "encode": "string tokens and a vocabulary",
+    "decode": "integer token ids and a vocabulary",
+    "learn_bpe": "word counts and a merge count",
+    "bpe_encode": "a word and a list of merges",
+    "ngram_counts": "a list of tokens and an order",
+    "teacher_forcing_inputs": "integer token ids and a token id",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

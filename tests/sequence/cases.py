@@ -35,4 +35,13 @@ CASES += [
 CASES += [
     Case("masked_cross_entropy",
          lambda r: (r.normal(size=(3, 4, 5)), r.integers(0, 5, (3, 4)), np.array([4, 1, 0]))),
+# mlm_loss: logits (2, 5, 7) with vocabulary last; labels ignore about half the positions (-100),
+# the rest are ids in [0, 7); position (0, 0) always counts, so the mean is never over nothing
+    Case(
+        "mlm_loss",
+        lambda r: (
+            r.normal(size=(2, 5, 7)),
+            np.where((r.random((2, 5)) < 0.5) & (np.arange(10).reshape(2, 5) > 0), -100, r.integers(0, 7, size=(2, 5))),
+        ),
+    ),
 ]

@@ -1,6 +1,6 @@
 """Gradient-check cases for snippets.sequence (collected by tests/cases.py)."""
 
-import numpy as np  # noqa: F401
+import numpy as np
 
 from tests.gradcheck import Case
 
@@ -35,8 +35,11 @@ CASES += [
 CASES += [
     Case("masked_cross_entropy",
          lambda r: (r.normal(size=(3, 4, 5)), r.integers(0, 5, (3, 4)), np.array([4, 1, 0]))),
+]
+
 # mlm_loss: logits (2, 5, 7) with vocabulary last; labels ignore about half the positions (-100),
 # the rest are ids in [0, 7); position (0, 0) always counts, so the mean is never over nothing
+CASES += [
     Case(
         "mlm_loss",
         lambda r: (

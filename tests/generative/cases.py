@@ -15,3 +15,8 @@ CASES += [
          wrt=(1, 2, 3), kwargs={"beta": 4.0}, label="binary-beta4"),
 ]
 
+
+CASES += [
+    Case("reparameterize", lambda r: (r.normal(size=(3, 4)), r.normal(size=(3, 4)), r.normal(size=(3, 4))), wrt=(0, 1)),
+    Case("reparameterize", lambda r: (r.normal(size=4), r.normal(size=4), r.normal(size=(5, 4))), wrt=(0, 1), label="k-samples"),
+]

@@ -1,5 +1,13 @@
 """Generative models: autoencoders, VAEs, GANs and diffusion, and how to score their samples."""
 
+from snippets.generative.diffusion_model import (
+    cosine_beta_schedule,
+    ddpm_step,
+    diffusion_loss,
+    diffusion_loss_backward,
+    linear_beta_schedule,
+    q_sample,
+)
 from snippets.generative.reparameterization_trick import (
     pathwise_grad,
     reparameterize,
@@ -14,6 +22,12 @@ from snippets.generative.variational_autoencoder import (
 )
 
 __all__: list[str] = [
+    "linear_beta_schedule",
+    "cosine_beta_schedule",
+    "q_sample",
+    "ddpm_step",
+    "diffusion_loss",
+    "diffusion_loss_backward",
     "reparameterize",
     "reparameterize_backward",
     "pathwise_grad",

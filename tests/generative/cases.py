@@ -20,3 +20,7 @@ CASES += [
     Case("reparameterize", lambda r: (r.normal(size=(3, 4)), r.normal(size=(3, 4)), r.normal(size=(3, 4))), wrt=(0, 1)),
     Case("reparameterize", lambda r: (r.normal(size=4), r.normal(size=4), r.normal(size=(5, 4))), wrt=(0, 1), label="k-samples"),
 ]
+
+CASES += [
+    Case("diffusion_loss", lambda r: (r.normal(size=(3, 2, 2)), r.normal(size=(3, 2, 2)))),
+]

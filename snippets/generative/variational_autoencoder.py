@@ -59,10 +59,8 @@ def _check_gaussian(mu: ArrayLike, logvar: ArrayLike) -> tuple[np.ndarray, np.nd
 def gaussian_kl(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     """``KL(N(mu, exp(logvar)) || N(0, I))`` of a diagonal Gaussian, summed over the last axis.
 
-    The same value as ``torch.distributions.kl_divergence(Normal(mu, exp(logvar / 2)),
-    Normal(0, 1)).sum(-1)``, computed without its cancellation: near the prior (``mu`` and
-    ``logvar`` near 0) each term ``exp(logvar) - 1 - logvar`` is about ``logvar**2 / 2``, and is
-    taken from a series instead of a difference of numbers near 1.
+    As ``torch.distributions.kl_divergence(Normal(mu, exp(logvar / 2)), Normal(0, 1)).sum(-1)``,
+    without its cancellation near the prior: ``exp(logvar) - 1 - logvar`` comes from a series there.
 
     Parameters
     ----------
@@ -74,9 +72,8 @@ def gaussian_kl(mu: ArrayLike, logvar: ArrayLike) -> np.ndarray:
     Returns
     -------
     ndarray or numpy scalar, shape (*)
-        ``0.5 * sum(mu**2 + exp(logvar) - 1 - logvar)`` over the last axis, >= 0, in the common
-        float dtype of the inputs. ``inf`` where ``exp(logvar)`` exceeds the largest float
-        (logvar above 709.78 in float64, 88.72 in float32): the divergence's true size.
+        ``0.5 * sum(mu**2 + exp(logvar) - 1 - logvar)``, >= 0, in the inputs' float dtype; ``inf``
+        where ``exp(logvar)`` overflows (logvar > 709.78 in float64, 88.72 in float32).
 
     Examples
     --------

@@ -145,15 +145,13 @@ def pathwise_grad(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pathwise (reparameterization) estimate of the gradient of ``E_{x ~ N(mu, sigma^2)}[f(x)]``.
 
-    With ``x = mu + sigma * eps``, ``d/dmu E[f] = E[f'(x)]`` and ``d/dsigma E[f] = E[f'(x) eps]``;
-    both expectations are averaged over the K draws of ``eps``. Needs the derivative of ``f``.
-    An estimator of a gradient, not a differentiable layer: no backward.
+    With ``x = mu + sigma * eps``: ``mean f'(x)`` and ``mean f'(x) eps`` over the K draws. An
+    estimator of a gradient, not a layer: no backward.
 
     Parameters
     ----------
     f_grad : callable
-        ``f_grad(x)`` returns ``df/dx`` with ``x``'s shape (K, *): for f applied to each draw,
-        the gradient of f at each of the K points.
+        ``f_grad(x)`` returns the gradient of f at each of the K points ``x``, shape (K, *).
     mu, sigma : array_like, shape (*)
         Mean and standard deviation (> 0) of the independent Gaussian coordinates of x.
     eps : array_like, shape (K, *)
@@ -189,10 +187,8 @@ def score_function_grad(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score-function (REINFORCE, likelihood-ratio) estimate of the gradient of ``E_{x ~ N(mu, sigma^2)}[f(x)]``.
 
-    ``d/dtheta E[f] = E[f(x) d/dtheta log N(x; mu, sigma^2)]``, with the Gaussian's scores
-    ``(x - mu) / sigma^2`` for ``mu`` and ``((x - mu)^2 - sigma^2) / sigma^3`` for ``sigma``,
-    averaged over the K samples. Needs only values of ``f`` (no derivative: ``f`` may be a step
-    function or a simulator), at the price of a much larger variance. No backward.
+    ``mean f(x) d/dtheta log N(x; mu, sigma^2)`` over the K samples: values of ``f`` only (it may be
+    a step function or a simulator), at the price of a larger variance. No backward.
 
     Parameters
     ----------

@@ -31,8 +31,7 @@ __all__ = [
 def linear_beta_schedule(T: int, beta_start: float = 1e-4, beta_end: float = 0.02) -> np.ndarray:
     """DDPM's noise schedule: ``T`` variances ``beta_t`` evenly spaced from ``beta_start`` to ``beta_end``.
 
-    Ho et al. (2020) use T = 1000, 1e-4 and 0.02. Entry ``t`` (0-based) is the variance of the
-    noise added by step t + 1 of the forward process.
+    Ho et al. (2020) use T = 1000, 1e-4 and 0.02. Entry ``t`` (0-based) belongs to step t + 1.
 
     Parameters
     ----------
@@ -62,9 +61,9 @@ def linear_beta_schedule(T: int, beta_start: float = 1e-4, beta_end: float = 0.0
 # --8<-- [start:cosine_beta_schedule]
 @propagates_nonfinite
 def cosine_beta_schedule(T: int, s: float = 0.008) -> np.ndarray:
-    """Nichol & Dhariwal's (2021) cosine schedule: ``alpha_bar(t) = f(t) / f(0)`` with
-    ``f(t) = cos(((t / T + s) / (1 + s)) * pi / 2)**2``, and ``beta_t = 1 - alpha_bar(t) / alpha_bar(t - 1)``
-    clipped at 0.999 (the last steps, where ``alpha_bar`` reaches 0, would otherwise give 1).
+    """Nichol & Dhariwal's (2021) cosine schedule: ``alpha_bar(t) = f(t) / f(0)``,
+    ``f(t) = cos(((t / T + s) / (1 + s)) * pi / 2)**2``, ``beta_t = 1 - alpha_bar(t) / alpha_bar(t - 1)``
+    clipped at 0.999 (near t = T the ratio goes to 0).
 
     Parameters
     ----------
@@ -236,8 +235,7 @@ def _noise_residual(eps_pred: ArrayLike, noise: ArrayLike) -> np.ndarray:
 def diffusion_loss(eps_pred: ArrayLike, noise: ArrayLike) -> np.floating:
     """DDPM's simplified training loss ``L_simple = mean((eps_pred - noise)**2)``.
 
-    The network sees ``x_t = q_sample(x0, t, noise, ...)`` and ``t`` and predicts ``noise``; the
-    mean runs over every element (examples and pixels), as ``torch.nn.functional.mse_loss``.
+    The mean over every element, as ``torch.nn.functional.mse_loss``.
 
     Parameters
     ----------

@@ -66,6 +66,7 @@ NO_FLOAT_INPUT = {
     "float16_range": "the name of a floating-point format",
     "broadcast_shapes": "shapes: tuples of integer sizes",
     "t5_relative_position_bucket": "integer relative positions, a flag and bucket counts",
+    "receptive_field": "integer kernel sizes, strides, dilations and paddings",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

@@ -1,3 +1,8 @@
 """Vision: boxes, matching and the building blocks of image models."""
 
-__all__: list[str] = []
+from snippets.vision.receptive_field import empirical_receptive_field, receptive_field
+
+__all__: list[str] = [
+    "receptive_field",
+    "empirical_receptive_field",
+]

@@ -1,8 +1,13 @@
 """Vision: boxes, matching and the building blocks of image models."""
 
+from snippets.vision.patch_embedding import patch_embed, patch_embed_backward, patchify, patchify_backward
 from snippets.vision.receptive_field import empirical_receptive_field, receptive_field
 
 __all__: list[str] = [
     "receptive_field",
     "empirical_receptive_field",
+    "patchify",
+    "patchify_backward",
+    "patch_embed",
+    "patch_embed_backward",
 ]

@@ -1,5 +1,13 @@
 """Vision: boxes, matching and the building blocks of image models."""
 
+from snippets.vision.gram_matrix import (
+    gram_matrix,
+    gram_matrix_backward,
+    style_loss,
+    style_loss_backward,
+    total_variation,
+    total_variation_backward,
+)
 from snippets.vision.patch_embedding import patch_embed, patch_embed_backward, patchify, patchify_backward
 from snippets.vision.receptive_field import empirical_receptive_field, receptive_field
 
@@ -10,4 +18,10 @@ __all__: list[str] = [
     "patchify_backward",
     "patch_embed",
     "patch_embed_backward",
+    "gram_matrix",
+    "gram_matrix_backward",
+    "style_loss",
+    "style_loss_backward",
+    "total_variation",
+    "total_variation_backward",
 ]

@@ -17,3 +17,13 @@ CASES += [
         kwargs={"patch_size": (2, 3)},
     ),
 ]
+
+# gram_matrix: 3 channels over a non-square 2x3 map, both normalisations; style_loss: a style map of
+# another spatial size (4x2) than the generated one; total_variation:
+# normal values (differences almost surely clear of |.|'s kink at 0)
+CASES += [
+    Case("gram_matrix", lambda r: (r.normal(size=(2, 3, 2, 3)),)),
+    Case("gram_matrix", lambda r: (r.normal(size=(2, 3, 2, 3)),), kwargs={"normalize": False}, label="unnormalized"),
+    Case("style_loss", lambda r: (r.normal(size=(2, 3, 2, 3)), r.normal(size=(2, 3, 4, 2)))),
+    Case("total_variation", lambda r: (r.normal(size=(2, 3, 4, 5)),)),
+]

@@ -80,6 +80,7 @@ NO_FLOAT_INPUT = {
     "bpe_encode": "a word and a list of merges",
     "ngram_counts": "a list of tokens and an order",
     "teacher_forcing_inputs": "integer token ids and a token id",
+    "receptive_field": "integer kernel sizes, strides, dilations and paddings",
 }
 
 # The one documented exception to "never modify an input" (batch_norm's docstring, as PyTorch):

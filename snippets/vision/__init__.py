@@ -22,4 +22,32 @@ __all__: list[str] = [
     "mask_iou",
     "nms",
     "batched_nms",
+from snippets.vision.gram_matrix import (
+    gram_matrix,
+    gram_matrix_backward,
+    style_loss,
+    style_loss_backward,
+    total_variation,
+    total_variation_backward,
+from snippets.vision.mean_average_precision import (
+    detection_average_precision,
+    match_detections,
+    mean_average_precision,
+from snippets.vision.patch_embedding import patch_embed, patch_embed_backward, patchify, patchify_backward
+from snippets.vision.receptive_field import empirical_receptive_field, receptive_field
+    "receptive_field",
+    "empirical_receptive_field",
+    "patchify",
+    "patchify_backward",
+    "patch_embed",
+    "patch_embed_backward",
+    "gram_matrix",
+    "gram_matrix_backward",
+    "style_loss",
+    "style_loss_backward",
+    "total_variation",
+    "total_variation_backward",
+    "match_detections",
+    "detection_average_precision",
+    "mean_average_precision",
 ]

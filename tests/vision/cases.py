@@ -1,6 +1,6 @@
 """Gradient-check cases for snippets.vision (collected by tests/cases.py)."""
 
-import numpy as np  # noqa: F401
+import numpy as np
 
 from tests.gradcheck import Case
 
@@ -14,7 +14,8 @@ def _boxes(r: np.random.Generator, n: int) -> np.ndarray:
 CASES: list[Case] = [
     # GIoU of 3 x 4 pairs, continuous random corners: no ties in the max / min and no touching edges
     Case("generalized_box_iou", lambda r: (_boxes(r, 3), _boxes(r, 4)), wrt=(0, 1)),
-CASES: list[Case] = []
+]
+
 # patchify: non-square 2x3 patches of a 3-channel 4x6 image (rows and columns of patches both > 1);
 # patch_embed: the same geometry into D = 5, with bias
 CASES += [

@@ -75,8 +75,10 @@
   Worker.prototype.postMessage = function (message, ...rest) {
     if (message && message.type === SEARCH_QUERY && typeof message.data === "string") {
       let query = message.data.replace(BOUNDARY, " ").replace(HAN_RUN, run => `${run} ${run}${SENTINEL}`);
-      // a lone letter ("K" of "K 折", "P-R") stands for itself, not for every word it starts: only
-      // the names' markers "<letter>_<page>" (site_tools/search.py); the worker adds no * after ^1
+      // a lone letter ("K" of "K 折", "P-R", "top-k") stands for itself, not for every word it starts:
+      // only the names' markers "<letter>_<page>" (site_tools/search.py); the worker adds no * after
+      // ^1. (A hyphen before such a letter becomes a space: both separate words in the index.)
+      query = query.replace(/(?<=[A-Za-z0-9])-(?=[A-Za-z](?![A-Za-z0-9]))/g, " ");
       query = query.split(/(\s+)/).map(word => /^[A-Za-z]$/.test(word) ? `${word.toLowerCase()}_*^1` : word).join("");
       const words = message.data.toLowerCase().split(SEPARATOR).filter(Boolean);
       const run = words.join("");

@@ -9,26 +9,21 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from snippets._validate import as_float_array, as_real_scalar
-from snippets.vision.intersection_over_union import box_iou
+from snippets.vision.intersection_over_union import _check_boxes, box_iou
 
 __all__ = ["match_detections", "detection_average_precision", "mean_average_precision"]
 
 _INTERPOLATIONS = ("all-point", "101-point", "none")
 
 
-def _check_boxes(boxes: ArrayLike, name: str) -> np.ndarray:
+def _finite_boxes(boxes: ArrayLike, name: str) -> np.ndarray:
     """Finite (K, 4) boxes (x1, y1, x2, y2) with x1 <= x2 and y1 <= y2; an empty list is (0, 4)."""
     b = as_float_array(boxes, name)
     if b.size == 0:
         b = b.reshape(0, 4)
-    if b.ndim != 2 or b.shape[1] != 4:
-        raise ValueError(f"{name} must have shape (K, 4) (x1, y1, x2, y2 per box), got shape {b.shape}")
     if not np.all(np.isfinite(b)):
         raise ValueError(f"{name} must hold finite coordinates, found {b[~np.isfinite(b)][0]}")
-    inverted = (b[:, 2] < b[:, 0]) | (b[:, 3] < b[:, 1])
-    if inverted.any():
-        raise ValueError(f"{name} must have x1 <= x2 and y1 <= y2, found the box {b[inverted][0].tolist()}")
-    return b
+    return _check_boxes(b, name)  # shape (K, 4), no inverted box
 
 
 def _check_scores(scores: ArrayLike, n: int | None, name: str = "scores") -> np.ndarray:
@@ -45,9 +40,9 @@ def _check_match(
     pred_boxes: ArrayLike, scores: ArrayLike, gt_boxes: ArrayLike, iou_threshold: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
     """Checked boxes, scores and threshold, and the (P, G) IoU matrix (NaN is refused)."""
-    pred = _check_boxes(pred_boxes, "pred_boxes")
+    pred = _finite_boxes(pred_boxes, "pred_boxes")
     s = _check_scores(scores, pred.shape[0])
-    gt = _check_boxes(gt_boxes, "gt_boxes")
+    gt = _finite_boxes(gt_boxes, "gt_boxes")
     t = as_real_scalar(iou_threshold, "iou_threshold", low=0.0, high=1.0)
     iou = box_iou(pred, gt).astype(np.float64) if gt.shape[0] and pred.shape[0] else np.zeros((pred.shape[0], gt.shape[0]))
     if np.isnan(iou).any():
@@ -176,10 +171,10 @@ def _check_class(c: object, images: Sequence, truths: Sequence) -> tuple[list, l
     """One class's checked (boxes, scores) per image and ground-truth boxes per image."""
     if len(images) != len(truths):
         raise ValueError(f"class {c!r}: preds_by_class has {len(images)} images, gts_by_class {len(truths)}")
-    gts = [_check_boxes(g, f"gts_by_class[{c!r}][{i}]") for i, g in enumerate(truths)]
+    gts = [_finite_boxes(g, f"gts_by_class[{c!r}][{i}]") for i, g in enumerate(truths)]
     preds = []
     for i, (b, s) in enumerate(images):
-        b = _check_boxes(b, f"preds_by_class[{c!r}][{i}] boxes")
+        b = _finite_boxes(b, f"preds_by_class[{c!r}][{i}] boxes")
         preds.append((b, _check_scores(s, b.shape[0], f"preds_by_class[{c!r}][{i}] scores")))
     return preds, gts
 

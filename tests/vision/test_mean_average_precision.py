@@ -183,13 +183,13 @@ def test_perfect_detector_and_missed_objects() -> None:
 # ---------------------------------------------------------------- bad input
 def test_bad_input() -> None:
     gt = [[0.0, 0, 1, 1]]
-    with pytest.raises(ValueError, match=r"pred_boxes must have shape \(K, 4\)"):
+    with pytest.raises(ValueError, match=r"pred_boxes must have shape \(N, 4\)"):
         match_detections([[0.0, 0, 1]], [0.5], gt)
     with pytest.raises(ValueError, match=r"scores must have shape \(1,\), one per detection, got shape \(2,\)"):
         match_detections([[0.0, 0, 1, 1]], [0.5, 0.4], gt)
     with pytest.raises(ValueError, match="scores must be finite to be ranked, found nan"):
         match_detections([[0.0, 0, 1, 1]], [np.nan], gt)
-    with pytest.raises(ValueError, match=r"gt_boxes must have x1 <= x2 and y1 <= y2, found the box \[2.0, 0.0, 1.0, 1.0\]"):
+    with pytest.raises(ValueError, match=r"gt_boxes must have x1 <= x2 and y1 <= y2 in every row, row 0 is \[2.0, 0.0, 1.0, 1.0\]"):
         match_detections([[0.0, 0, 1, 1]], [0.5], [[2.0, 0, 1, 1]])
     with pytest.raises(ValueError, match="gt_boxes must hold finite coordinates, found inf"):
         match_detections([[0.0, 0, 1, 1]], [0.5], [[0.0, 0, np.inf, 1]])

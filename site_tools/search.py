@@ -179,10 +179,12 @@ def vocabulary(entries: Iterable[Mapping[str, object]], separator: re.Pattern[st
 
 
 def stems(runs: Iterable[str], known: set[str]) -> dict[str, str]:
-    """{run minus its last character: run} for the Chinese runs the query splitter would cut short.
+    """{prefix: run} for the Chinese runs the query splitter would cut short: the run minus its last
+    character, and every shorter prefix of two or more characters (a reader typing "门控线性" of
+    "门控线性单元", which the splitter would cut into the known words "门控" and "线性").
 
-    A run needs its stem when one of its proper prefixes is a known word; a new stem is a known
-    word too, so this repeats until nothing changes.
+    A prefix needs its stem when one of its own proper prefixes is a known word; a new stem is a
+    known word too, so this repeats until nothing changes.
     """
     runs = sorted({run for run in runs if len(run) >= 2})
     added: dict[str, str] = {}
@@ -190,10 +192,14 @@ def stems(runs: Iterable[str], known: set[str]) -> dict[str, str]:
     while changed:
         changed = False
         for run in runs:
-            stem = run[:-1]
-            if stem not in added and any(run[:k] in known or run[:k] in added for k in range(1, len(run))):
-                added[stem] = run
-                changed = True
+            for end in range(len(run) - 1, 0, -1):  # run[:-1], then the shorter prefixes
+                stem, last = run[:end], end == len(run) - 1
+                if stem in added or (not last and (end < 2 or stem in known)):
+                    continue
+                # (run[:-1] as before: also when it is a known word itself)
+                if any(run[:k] in known or run[:k] in added for k in range(1, end + last)):
+                    added[stem] = run
+                    changed = True
     return added
 
 

@@ -55,7 +55,12 @@ def test_a_stem_is_added_only_where_the_query_splitter_would_cut() -> None:
     # nothing known: the query stays whole, no stem needed
     assert search.stems(["交叉熵"], known=set()) == {}
     # a new stem is a known word too: 学习率衰减 then needs its own
-    assert search.stems(["学习率", "学习率衰减"], known={"学习"}) == {"学习": "学习率", "学习率衰": "学习率衰减"}
+    # (学习率 is then also a prefix of 学习率衰减 that the splitter would cut, as 学习*, 率*)
+    assert search.stems(["学习率", "学习率衰减"], known={"学习"}) == {
+        "学习": "学习率", "学习率衰": "学习率衰减", "学习率": "学习率衰减"}
+    # a reader who stops typing early: each prefix the splitter would cut is a stem too, not a known word
+    assert search.stems(["门控线性单元"], known={"门控", "线性"}) == {
+        "门控线性单": "门控线性单元", "门控线性": "门控线性单元", "门控线": "门控线性单元"}
 
 
 def fields_for(terms: dict) -> dict:

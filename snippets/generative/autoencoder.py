@@ -13,6 +13,7 @@ from snippets.activations.relu import relu, relu_backward
 from snippets.activations.sigmoid import sigmoid, sigmoid_backward
 from snippets.activations.tanh import tanh, tanh_backward
 from snippets.layers.fully_connected_layer import linear, linear_backward
+from snippets.losses.loss_function import mse_loss, mse_loss_backward
 
 __all__ = ["autoencoder_forward", "autoencoder_forward_backward", "reconstruction_loss", "reconstruction_loss_backward"]
 
@@ -184,9 +185,8 @@ def reconstruction_loss(x: ArrayLike, x_hat: ArrayLike) -> np.floating:
     3.25
     """
     x, x_hat = _check_reconstruction(x, x_hat)
-    # squared residual of every element, averaged
-    r = x_hat - x
-    return np.mean(r * r)
+    # squared residual of every element, averaged: the mean squared error of x_hat against x
+    return mse_loss(x_hat, x)
 # --8<-- [end:reconstruction_loss]
 
 
@@ -213,7 +213,6 @@ def reconstruction_loss_backward(grad_out: ArrayLike, x: ArrayLike, x_hat: Array
     array([[2.5, 0.5]])
     """
     x, x_hat = _check_reconstruction(x, x_hat)
-    g = as_grad_out(grad_out, (), x_hat.dtype)
     # d/dx_hat of the mean of r^2: 2 r / (number of elements)
-    return g * 2 * (x_hat - x) / x.size
+    return mse_loss_backward(grad_out, x_hat, x)
 # --8<-- [end:reconstruction_loss_backward]

@@ -8,13 +8,13 @@ from numpy.typing import ArrayLike
 
 from snippets._validate import (
     as_float_array,
-    as_grad_out,
     as_int,
     as_probabilities,
     as_real_scalar,
     check_same_shape,
     propagates_nonfinite,
 )
+from snippets.losses.loss_function import mse_loss, mse_loss_backward
 
 __all__ = [
     "linear_beta_schedule",
@@ -221,13 +221,13 @@ def ddpm_step(
 # --8<-- [end:ddpm_step]
 
 
-def _noise_residual(eps_pred: ArrayLike, noise: ArrayLike) -> np.ndarray:
-    """``eps_pred - noise`` in the dtype of ``eps_pred``, shapes equal and non-empty."""
+def _noise_pair(eps_pred: ArrayLike, noise: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """``eps_pred`` and ``noise`` as float arrays, shapes equal and non-empty."""
     eps_pred, noise = as_float_array(eps_pred, "eps_pred"), as_float_array(noise, "noise")
     check_same_shape(eps_pred, noise, "eps_pred", "noise")
     if eps_pred.size == 0:
         raise ValueError(f"eps_pred must not be empty (a mean over no elements), got shape {eps_pred.shape}")
-    return eps_pred - noise.astype(eps_pred.dtype, copy=False)
+    return eps_pred, noise
 
 
 # --8<-- [start:diffusion_loss]
@@ -254,9 +254,9 @@ def diffusion_loss(eps_pred: ArrayLike, noise: ArrayLike) -> np.floating:
     >>> float(diffusion_loss([[0.5, -1.0]], [[0.0, 1.0]]))  # (0.25 + 4) / 2
     2.125
     """
-    r = _noise_residual(eps_pred, noise)
+    eps_pred, noise = _noise_pair(eps_pred, noise)
     # epsilon-prediction: a plain mean squared error against the noise that was added
-    return np.mean(r * r)
+    return mse_loss(eps_pred, noise)
 # --8<-- [end:diffusion_loss]
 
 
@@ -280,8 +280,7 @@ def diffusion_loss_backward(grad_out: ArrayLike, eps_pred: ArrayLike, noise: Arr
     >>> diffusion_loss_backward(1.0, [[0.5, -1.0]], [[0.0, 1.0]])  # 2 (0.5, -2) / 2
     array([[ 0.5, -2. ]])
     """
-    r = _noise_residual(eps_pred, noise)
-    g = as_grad_out(grad_out, (), r.dtype)
+    eps_pred, noise = _noise_pair(eps_pred, noise)
     # d/dr of r^2 is 2r; the mean divides by the number of elements
-    return g * 2 * r / r.size
+    return mse_loss_backward(grad_out, eps_pred, noise)
 # --8<-- [end:diffusion_loss_backward]

@@ -252,11 +252,14 @@ def card(term: Term, from_page: str, lang: str = "en") -> str:
     one-line summary."""
     other = f'<span class="gl-card__zh" lang="zh-Hans">{term.zh[0]}</span>' if lang == "en" else (
         f'<span class="gl-card__zh" lang="en">{term.title}</span>')
+    # "<" as \lt: inside the card's HTML block, "y_{<t}" reads as the start of a tag to Markdown's
+    # HTML parser, which then swallows the rest of the sheet
+    formula = term.formula.replace("<", r"\lt ").replace(">", r"\gt ")
     return "\n".join([
         '<div class="gl-card" markdown="1">',
         f'[{term.title_in(lang)}]({link(from_page, term.page)}){{: .gl-card__title }} {other}',
         "",
-        f"\\({term.formula}\\)",
+        f"\\({formula}\\)",
         '{: .gl-card__formula }',
         "",
         term.summary_in(lang),

@@ -37,6 +37,14 @@ def test_a_card_holds_name_chinese_name_formula_summary_and_link() -> None:
     assert TERMS["sigmoid"].summary in card
 
 
+def test_a_formula_with_a_less_than_sign_stays_a_formula() -> None:
+    # "y_{<t}" inside the card's <div> once read as a tag to Markdown's HTML parser: the sheet ended there
+    term = next(t for t in TERMS.values() if "<" in t.formula)
+    card = render.card(term, render.CHEAT_SHEET)
+    assert "<" not in card.split("\\(", 1)[1].split("\\)", 1)[0]
+    assert "\\lt " in card
+
+
 def test_the_2016_terms_are_glossary_terms() -> None:
     assert len(render.ORIGINAL_CHEAT_SHEET) == len(set(render.ORIGINAL_CHEAT_SHEET)) == 15
     assert set(render.ORIGINAL_CHEAT_SHEET) <= set(TERMS)

@@ -157,8 +157,14 @@ def count_exec_blocks(docs: Path) -> int:
     )
 
 
-def copy_project(dest: Path) -> Path:
-    """Copy what a build reads into ``dest`` (no caches, no built site)."""
+def copy_project(dest: Path, exec_cache: bool = False) -> Path:
+    """Copy what a build reads into ``dest`` (no built site, no caches unless ``exec_cache``).
+
+    ``exec_cache=True`` also copies this checkout's execution cache (.cache/exec, if there is one),
+    so the copy's first build takes what it can from there, as a second build would. That is safe
+    whatever the cache holds: an entry is used only while everything its block read is unchanged
+    (site_tools/execute.py), so a stale one just runs again.
+    """
     dest.mkdir(parents=True)
     for part in PROJECT_PARTS:
         source = ROOT / part
@@ -166,6 +172,9 @@ def copy_project(dest: Path) -> Path:
             shutil.copytree(source, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         else:
             shutil.copy2(source, dest / part)
+    cache = ROOT / ".cache" / "exec"
+    if exec_cache and cache.is_dir():
+        shutil.copytree(cache, dest / ".cache" / "exec")
     return dest
 
 

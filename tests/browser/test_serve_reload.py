@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.site, pytest.mark.browser]
 
 
 def test_an_open_page_follows_prose_and_module_edits(browser, tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "project")
+    project = copy_project(tmp_path / "project", exec_cache=True)  # start warm: the edits are under test
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(

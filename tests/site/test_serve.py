@@ -55,7 +55,7 @@ def wait_for(url: str, condition, timeout: float, server: subprocess.Popen) -> s
 
 
 def test_serve_reexecutes_edited_snippets(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "project")
+    project = copy_project(tmp_path / "project", exec_cache=True)  # start warm: the edits are under test
     module = project / "snippets" / "activations" / "sigmoid.py"
     assert OLD in module.read_text(encoding="utf-8") and OLD_BACKWARD in module.read_text(encoding="utf-8")
 

@@ -38,7 +38,7 @@ EDITS = [
 
 
 def test_dirty_rebuilds_serve_what_a_clean_build_gives(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "project")
+    project = copy_project(tmp_path / "project", exec_cache=True)  # start warm: the edits are under test
     edits = tmp_path / "edits.json"
     edits.write_text(json.dumps(EDITS), encoding="utf-8")
     env = {"SOURCE_DATE_EPOCH": "1767225600"}

@@ -20,7 +20,8 @@ from site_tools.render import ORIGINAL_CHEAT_SHEET
 from tests.browser.conftest import Tab, chromium_path, unavailable
 from tests.browser.search import search
 
-pytestmark = pytest.mark.site
+# one worker (pytest-xdist) takes the whole module, so the bundle is built once
+pytestmark = [pytest.mark.site, pytest.mark.xdist_group("bundle")]
 
 TERMS = load_terms()
 ROOT = Path(__file__).resolve().parent.parent.parent

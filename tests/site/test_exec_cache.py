@@ -22,7 +22,8 @@ from benchmarks.build import copy_project  # what a build reads, at a new path
 from tests.site.build import mkdocs
 from tests.site.test_reproducible import digests
 
-pytestmark = pytest.mark.site
+# one worker (pytest-xdist) takes the whole module, so the project is built cold once
+pytestmark = [pytest.mark.site, pytest.mark.xdist_group("exec-cache")]
 
 MODULE = "snippets/activations/relu.py"
 OLD = "    return np.maximum(x, 0)\n"

@@ -55,9 +55,12 @@ def score(query: str, term: dict) -> float:
         elif len(q) >= 3 and q in name:  # two letters inside a word match too much
             best = max(best, 50)
         else:
-            ratio = difflib.SequenceMatcher(None, q, name).ratio()
-            if ratio >= 0.75:
-                best = max(best, 40 * ratio)
+            matcher = difflib.SequenceMatcher(None, q, name)
+            # ratio() only where its two cheap upper bounds reach 0.75 (as difflib.get_close_matches)
+            if matcher.real_quick_ratio() >= 0.75 and matcher.quick_ratio() >= 0.75:
+                ratio = matcher.ratio()
+                if ratio >= 0.75:
+                    best = max(best, 40 * ratio)
     if best == 0.0 and len(q) >= 3 and q in normalise(term["summary"]):
         best = 20
     return best

@@ -6,8 +6,8 @@ Each one creates `.venv/` next to this file on first use, installs the package w
     serve  ->  mkdocs serve --dirty on http://127.0.0.1:8000: after an edit under docs/, snippets/ or
                site_tools/ it converts only the pages that change and re-runs only the code blocks
                whose inputs changed (site_tools/incremental.py, site_tools/execute.py)
-    test   ->  pytest, one worker per core (pytest-xdist): unit, property, gradient and reference tests,
-               plus a strict site build and the browser tests (which share one worker and one build)
+    test   ->  pytest, one worker per core (pytest-xdist, a test module to a worker): unit, property,
+               gradient and reference tests, plus a strict site build and the browser tests
     bundle ->  the offline bundle: dist/dl-glossary-offline-<version>.zip (the whole site, opened from
                index.html with no network) and dist/dl-glossary-cheat-sheet.pdf (printed by headless
                Chromium, /usr/bin/chromium); see site_tools/bundle.py
@@ -70,9 +70,12 @@ def main(argv: list[str]) -> int:
     elif command == "bundle":
         args = ["-m", "site_tools.bundle", *rest]
     else:
-        # one worker per core, at most four (pytest-xdist; `-n 0` after the command runs in-process)
+        # one worker per core, at most four (pytest-xdist; `-n 0` after the command runs in-process).
+        # A module runs on one worker, so its module-scoped fixtures (a cold build, the offline bundle)
+        # are made once. (Not --dist loadgroup: pytest-xdist 3.8 marks a group by assigning
+        # item._nodeid, which pytest 9 no longer reads, so groups are silently ignored.)
         workers = str(min(os.cpu_count() or 1, 4))
-        args = ["-m", "pytest", "-n", workers, "--dist", "loadgroup", *rest]
+        args = ["-m", "pytest", "-n", workers, "--dist", "loadscope", *rest]
     return subprocess.run([str(PYTHON), *args], cwd=ROOT, env=env).returncode
 
 

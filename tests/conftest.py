@@ -25,16 +25,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """With pytest-xdist (``python3 dev.py test`` runs one worker per core), the tests that read the
-    built site run on one worker, so the site is built once; the other workers take the rest. (A
-    module whose module-scoped fixture builds something marks itself ``xdist_group`` the same way:
-    test_bundle.py, test_exec_cache.py.)"""
-    for item in items:
-        if "site" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("built-site"))
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """A worker hands the search queries it recorded to the controller, which prints the hit rate."""
     workeroutput = getattr(session.config, "workeroutput", None)

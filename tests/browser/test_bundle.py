@@ -20,8 +20,7 @@ from site_tools.render import ORIGINAL_CHEAT_SHEET
 from tests.browser.conftest import Tab, chromium_path, unavailable
 from tests.browser.search import search
 
-# one worker (pytest-xdist) takes the whole module, so the bundle is built once
-pytestmark = [pytest.mark.site, pytest.mark.xdist_group("bundle")]
+pytestmark = pytest.mark.site
 
 TERMS = load_terms()
 ROOT = Path(__file__).resolve().parent.parent.parent

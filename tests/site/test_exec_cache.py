@@ -22,8 +22,7 @@ from benchmarks.build import copy_project  # what a build reads, at a new path
 from tests.site.build import mkdocs
 from tests.site.test_reproducible import digests
 
-# one worker (pytest-xdist) takes the whole module, so the project is built cold once
-pytestmark = [pytest.mark.site, pytest.mark.xdist_group("exec-cache")]
+pytestmark = pytest.mark.site
 
 MODULE = "snippets/activations/relu.py"
 OLD = "    return np.maximum(x, 0)\n"

@@ -7,7 +7,7 @@ must be the first result. The hit rate over all of them is printed at the end of
 
 The hand-written queries, and every name glued across scripts ("S型函数"), are typed into the
 search box. The names, some two thousand per edition, go to Material's search worker in one batch
-(search.search_all): typing them took a quarter of an hour of every test run. The batch is
+(search.search_all): typing them took about twelve minutes of every test run. The batch is
 trusted because every typed query is also in it, and the test that types a query checks that the
 box showed the batch's results, in the batch's order.
 """
